@@ -1,0 +1,123 @@
+"""Settings of one hotline installation, read from the environment.
+
+Everything a running installation writes (database, logs, pid files, Asterisk
+configuration, recordings, generated secrets) lives under one run folder,
+``HOTLINE_RUN_DIR`` (default: ``var/`` in the checkout).  Ports can be moved as
+a block with ``HOTLINE_PORT_OFFSET`` so a test installation runs beside a live one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+ASTERISK_CONF_DIR = PROJECT_DIR / "asterisk_conf"
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Every port the installation listens on; all bound to 127.0.0.1 except SIP/RTP."""
+
+    sip: int = 5060            # the hotline PBX: carrier trunk and agents' softphones
+    ami: int = 5038            # hotline PBX manager interface (loopback only)
+    agi: int = 4573            # FastAGI server
+    web: int = 8000            # Flask panel
+    carrier_sip: int = 5070    # the simulated carrier / softphone box
+    carrier_ami: int = 5039
+    rtp_start: int = 10000     # PBX media ports [rtp_start, rtp_start+999]
+    carrier_rtp_start: int = 11000
+
+    def shifted(self, offset: int) -> "Ports":
+        return Ports(**{k: v + offset for k, v in self.__dict__.items()})
+
+
+@dataclass(frozen=True)
+class Settings:
+    run_dir: Path
+    database_url: str
+    redis_url: str
+    redis_prefix: str
+    ports: Ports = field(default_factory=Ports)
+    bind_host: str = "127.0.0.1"        # web, FastAGI, AMI: loopback unless said otherwise
+    sip_bind: str = "127.0.0.1"         # set HOTLINE_SIP_BIND=0.0.0.0 for softphones on the LAN
+    carrier_host: str = "127.0.0.1"     # where the carrier trunk comes from
+    softphones: str = "all"             # simulated agent softphones: all, none, or "1001,1002"
+    asterisk_root: Path | None = None   # a sandbox root to chroot into; None = asterisk on PATH / auto
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        run_dir = Path(env.get("HOTLINE_RUN_DIR") or PROJECT_DIR / "var").resolve()
+        offset = int(env.get("HOTLINE_PORT_OFFSET") or 0)
+        root = env.get("HOTLINE_ASTERISK_ROOT")
+        return cls(
+            run_dir=run_dir,
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{run_dir / 'hotline.db'}",
+            redis_url=env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+            redis_prefix=env.get("HOTLINE_REDIS_PREFIX") or "hotline:",
+            ports=Ports().shifted(offset),
+            bind_host=env.get("HOTLINE_BIND_HOST") or "127.0.0.1",
+            sip_bind=env.get("HOTLINE_SIP_BIND") or "127.0.0.1",
+            carrier_host=env.get("HOTLINE_CARRIER_HOST") or "127.0.0.1",
+            softphones=env.get("HOTLINE_SOFTPHONES") or "all",
+            asterisk_root=Path(root) if root else None,
+        )
+
+    # --- folders -------------------------------------------------------
+    @property
+    def log_dir(self) -> Path:
+        return self.run_dir / "log"
+
+    @property
+    def pid_dir(self) -> Path:
+        return self.run_dir / "pid"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.run_dir / "recordings"
+
+    @property
+    def prompts_dir(self) -> Path:
+        return self.run_dir / "prompts"
+
+    @property
+    def moh_dir(self) -> Path:
+        return self.run_dir / "moh"
+
+    def ensure_dirs(self) -> None:
+        for d in (self.run_dir, self.log_dir, self.pid_dir, self.recordings_dir, self.prompts_dir,
+                  self.moh_dir):
+            d.mkdir(parents=True, exist_ok=True)
+
+    # --- generated credentials -------------------------------------------
+    @cached_property
+    def secrets(self) -> "Secrets":
+        return Secrets.load_or_create(self.run_dir / "secrets.json")
+
+    @property
+    def agi_url(self) -> str:
+        return f"agi://127.0.0.1:{self.ports.agi}"
+
+
+class Secrets(dict):
+    """Credentials generated on first use and kept (mode 0600) in the run folder, never in the repo."""
+
+    NAMES = ("ami_secret", "carrier_ami_secret", "carrier_trunk_secret", "web_secret_key")
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> "Secrets":
+        data = json.loads(path.read_text()) if path.exists() else {}
+        missing = [n for n in cls.NAMES if n not in data]
+        if missing:
+            for name in missing:
+                data[name] = secrets.token_urlsafe(18)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, indent=2))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return cls(data)
