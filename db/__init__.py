@@ -1,0 +1,1 @@
+"""Persistence: models, migrations, sessions, repositories and seed data."""

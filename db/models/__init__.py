@@ -1,0 +1,36 @@
+"""All models, importable from one place: ``from db.models import Line, Call``."""
+from db.models.base import NAMING_CONVENTION, Base, str_enum
+from db.models.calls import Call, CallOutcome
+from db.models.departments import Department, DepartmentKind
+from db.models.lines import Line, LineMode
+from db.models.queues import Agent, Queue, QueueMember, new_sip_secret
+from db.models.tickets import (
+    Ticket,
+    TicketCategory,
+    TicketChannel,
+    TicketEvent,
+    TicketUrgency,
+    ticket_calls,
+)
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "Agent",
+    "Base",
+    "Call",
+    "CallOutcome",
+    "Department",
+    "DepartmentKind",
+    "Line",
+    "LineMode",
+    "Queue",
+    "QueueMember",
+    "Ticket",
+    "TicketCategory",
+    "TicketChannel",
+    "TicketEvent",
+    "TicketUrgency",
+    "new_sip_secret",
+    "str_enum",
+    "ticket_calls",
+]
