@@ -1,0 +1,34 @@
+"""Names of channel variables passed between the dialplan (``asterisk_conf/``) and Python.
+
+One place for them, so a grep finds every reader and writer of a variable and
+a test can check the dialplan uses only names defined here.  Values the
+dialplan compares against are constants too.
+"""
+
+# --- set by the FastAGI server itself ----------------------------------------
+# Set when Python could not do its job; the dialplan routes the citizen to its
+# fallback (e.g. straight to the general queue) instead of dropping the call.
+# When Python is not reachable at all, Asterisk sets AGISTATUS=FAILURE instead.
+# Clear it (Set(HOTLINE_AGI_ERROR=)) before an AGI() whose result you test,
+# if an earlier AGI() on the same channel might have set it.
+AGI_ERROR = "HOTLINE_AGI_ERROR"
+AGI_ERROR_UNKNOWN_SCRIPT = "unknown_script"   # no handler for the script name in the AGI URL
+AGI_ERROR_INTERNAL = "internal"               # the handler raised (bug, database down...)
+AGI_ERROR_MALFORMED = "malformed"             # the agi_* environment could not be parsed
+
+# --- routing (set by handlers, read by the dialplan) -------------------------
+# The route: the dialplan jumps to context hotline-route-<ROUTE>; empty means
+# Python failed and the dialplan falls back to the 12345 queue.
+ROUTE = "HOTLINE_ROUTE"
+QUEUE = "HOTLINE_QUEUE"                     # Asterisk queue name to wait in
+QUEUE_OPTIONS = "HOTLINE_QUEUE_OPTIONS"     # Queue() options, e.g. "t"
+QUEUE_TIMEOUT = "HOTLINE_QUEUE_TIMEOUT"     # seconds before overflow; empty = wait for an agent
+OVERFLOW_QUEUE = "HOTLINE_OVERFLOW_QUEUE"   # where a caller goes after QUEUE_TIMEOUT
+LINE = "HOTLINE_LINE"                       # the configured line the citizen dialed
+
+# --- set by the dialplan, read by Python ---------------------------------------
+CALLER_UID = "HOTLINE_CALLER_UID"           # inherited onto the agent's channel: whose call it is
+CURRENT_QUEUE = "HOTLINE_CURRENT_QUEUE"     # inherited: the queue that rang the agent
+TRACE = "HOTLINE_TRACE"                     # carrier's correlation id (X-Hotline-Trace SIP header)
+RECORDING = "HOTLINE_RECORDING"             # MixMonitor file of this call
+FALLBACK = "HOTLINE_FALLBACK"               # "1" once the call took the no-Python path
