@@ -1,0 +1,32 @@
+"""Sound files the hotline generates for itself (no binary media in the repo)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from hotline.errors import HotlineError
+
+ASTERISK_WAV = ["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"]
+
+
+def ensure_hold_music(folder: Path) -> Path | None:
+    """A calm 30-second chime loop for callers waiting in a queue, made once with sox."""
+    target = folder / "chime.wav"
+    if target.exists():
+        return target
+    if not shutil.which("sox"):
+        raise HotlineError("sox is missing: hold music cannot be generated", "apt-get install -y sox")
+    folder.mkdir(parents=True, exist_ok=True)
+    notes = ["C5", "E5", "G5", "E5", "D5", "F5", "A5", "F5"]
+    parts = []
+    for i, note in enumerate(notes):
+        part = folder / f".note{i}.wav"
+        subprocess.run(["sox", "-n", *ASTERISK_WAV, str(part), "synth", "0.9", "sine", note,
+                        "fade", "q", "0.05", "0.9", "0.6", "vol", "0.25", "pad", "0", "2.85"],
+                       check=True, capture_output=True)
+        parts.append(str(part))
+    subprocess.run(["sox", *parts, str(target)], check=True, capture_output=True)
+    for p in parts:
+        Path(p).unlink()
+    return target
