@@ -1,0 +1,12 @@
+"""The handler registry: script name in ``AGI(agi://host/<name>)`` → handler.
+
+Explicit, so a test can compare it with the script names the dialplan uses.
+"""
+from agi.handlers import agent_connect, hangup, inbound, ping
+
+HANDLERS = {
+    "inbound": inbound.handle,
+    "agent_connect": agent_connect.handle,
+    "hangup": hangup.handle,
+    "ping": ping.handle,
+}
