@@ -1,0 +1,272 @@
+"""`hotline`: the one entry point to set up, run, inspect and test-call the hotline."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import click
+
+from hotline.config import Settings
+from hotline.errors import HotlineError
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _session_factory(settings: Settings):
+    from db.session import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(settings.database_url))
+
+
+class HotlineGroup(click.Group):
+    """Prints a HotlineError as its problem and fix, never as a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except HotlineError as e:
+            click.secho(f"error: {e.problem}", fg="red", err=True)
+            if e.fix:
+                click.echo(f"  fix: {e.fix}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=HotlineGroup)
+def main() -> None:
+    """12345 government service hotline: Asterisk + Python call centre."""
+
+
+# --- Asterisk ------------------------------------------------------------------
+@main.group()
+def asterisk() -> None:
+    """The hotline PBX and the carrier simulator (two Asterisk 22 instances)."""
+
+
+def _instances(settings: Settings, *, build: bool = False):
+    from hotline.asterisk import binary, render
+
+    return render.instances(settings, binary.locate(settings.asterisk_root, build=build))
+
+
+@asterisk.command("provision")
+def asterisk_provision() -> None:
+    """Make sure an Asterisk 22 is available (PATH, or build the cached sandbox root)."""
+    from hotline.asterisk import binary
+
+    b = binary.locate(_settings().asterisk_root, build=True)
+    click.echo(f"{b.version()} ({'system' if b.root is None else b.root})")
+
+
+@asterisk.command("render")
+def asterisk_render() -> None:
+    """Render asterisk_conf/ from the database into the run folder."""
+    from hotline.runtime import render_asterisk
+
+    settings = _settings()
+    for inst in render_asterisk(settings, _instances(settings)):
+        click.echo(f"{inst.name}: {inst.etc_dir}")
+
+
+@asterisk.command("up")
+def asterisk_up() -> None:
+    """Render the configuration and start both instances."""
+    from hotline.runtime import start_asterisk
+
+    for name, pid, started in start_asterisk(_settings()):
+        click.echo(f"asterisk-{name}: {'started' if started else 'already running'} (pid {pid})")
+
+
+@asterisk.command("down")
+def asterisk_down() -> None:
+    """Stop both instances."""
+    settings = _settings()
+    for inst in _instances(settings):
+        click.echo(f"asterisk-{inst.name}: {'stopped' if inst.stop() else 'not running'}")
+    from hotline.asterisk.binary import locate
+    locate(settings.asterisk_root).unexpose(settings.run_dir)
+
+
+@asterisk.command("status")
+def asterisk_status() -> None:
+    """Say which instance runs."""
+    for inst in _instances(_settings()):
+        pid = inst.pid()
+        click.echo(f"asterisk-{inst.name}: " + (f"running (pid {pid})" if pid else "stopped"))
+
+
+@asterisk.command("cli")
+@click.argument("command")
+@click.option("--instance", type=click.Choice(["pbx", "carrier"]), default="pbx", show_default=True)
+def asterisk_cli(command: str, instance: str) -> None:
+    """Run one Asterisk CLI COMMAND, e.g. `hotline asterisk cli "queue show 12345"`."""
+    pbx, carrier = _instances(_settings())
+    click.echo((pbx if instance == "pbx" else carrier).cli(command), nl=False)
+
+
+# --- database --------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """Database schema (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from db.migrate import current_revision, upgrade
+
+    settings = _settings()
+    settings.ensure_dirs()
+    upgrade(settings.database_url, revision)
+    click.echo(f"database at revision {current_revision(settings.database_url)}")
+
+
+@main.command()
+def seed() -> None:
+    """Load the demo data: 12345, the national lines, local numbers, departments, queues, agents."""
+    from db.seed import seed as run_seed
+    from db.session import session_scope
+
+    settings = _settings()
+    with session_scope(_session_factory(settings)) as session:
+        report = run_seed(session)
+    click.echo(json.dumps(report, ensure_ascii=False))
+
+
+# --- the whole system ---------------------------------------------------------------
+@main.command()
+def up() -> None:
+    """Start everything in the background: Asterisk ×2, FastAGI, AMI listener, rq worker, web."""
+    from hotline.runtime import system_up
+
+    system_up(_settings(), echo=click.echo)
+
+
+@main.command()
+def down() -> None:
+    """Stop everything `hotline up` started."""
+    from hotline.runtime import system_down
+
+    system_down(_settings(), echo=click.echo)
+
+
+@main.command()
+def status() -> None:
+    """Say what runs and what does not (exit code 1 when something is down)."""
+    from hotline.runtime import system_status
+
+    rows = system_status(_settings())
+    width = max(len(r[0]) for r in rows)
+    for name, ok, detail in rows:
+        click.echo(f"{name:<{width}}  {'running' if ok else 'DOWN   '}  {detail}")
+    sys.exit(0 if all(r[1] for r in rows) else 1)
+
+
+@main.command()
+@click.argument("number")
+@click.option("--from", "caller", default="13800138000", show_default=True, help="the citizen's number")
+@click.option("--dtmf", default="", help="keys to press after the answer (w = half-second pause)")
+@click.option("--dtmf-delay", default=2.0, show_default=True, help="seconds after the answer before the keys")
+@click.option("--hangup-after", default=10.0, show_default=True, help="seconds before the citizen hangs up")
+def call(number: str, caller: str, dtmf: str, dtmf_delay: float, hangup_after: float) -> None:
+    """Place a real SIP call to NUMBER from the carrier simulator; print the call record as JSON."""
+    from hotline.citizen_call import CitizenCall, place_call
+
+    settings = _settings()
+    record = place_call(settings, _session_factory(settings),
+                        CitizenCall(number=number, caller=caller, dtmf=dtmf, dtmf_delay=dtmf_delay,
+                                    hangup_after=hangup_after))
+    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.argument("agent", default="1001")
+def softphone(agent: str) -> None:
+    """Print the web address and the SIP settings for AGENT's softphone (工号, default 1001)."""
+    from db.repositories import agents as agent_repo
+
+    settings = _settings()
+    with _session_factory(settings)() as session:
+        found = agent_repo.by_number(session, agent)
+        if found is None:
+            raise HotlineError(f"there is no agent {agent}", "`hotline seed` loads the demo agents 1001-1004")
+        host = settings.sip_bind if settings.sip_bind != "0.0.0.0" else "<this machine's address>"
+        click.echo(f"web panel:  http://{settings.bind_host}:{settings.ports.web}/")
+        click.echo(f"softphone for agent {found.number} {found.name}:")
+        click.echo(f"  SIP server   {host}:{settings.ports.sip} (UDP)")
+        click.echo(f"  username     {found.sip_username}")
+        click.echo(f"  password     {found.sip_secret}")
+        click.echo("  codecs       G.711 A-law / u-law, DTMF RFC 4733")
+        if settings.softphones == "all":
+            click.echo("  note: the carrier simulator registers every demo agent; start with "
+                       f"HOTLINE_SOFTPHONES=none (or a list without {found.number}) to use your own phone")
+
+
+# --- the services themselves (run in the foreground; `hotline up` runs them detached) ---
+@main.group()
+def agi() -> None:
+    """FastAGI server."""
+
+
+@agi.command("serve")
+def agi_serve() -> None:
+    """Serve the dialplan's AGI requests (foreground)."""
+    from hotline.runtime import serve_agi
+
+    _logging()
+    serve_agi(_settings())
+
+
+@main.group()
+def ami() -> None:
+    """AMI listener."""
+
+
+@ami.command("listen")
+def ami_listen() -> None:
+    """Keep live queue state in Redis from AMI events (foreground)."""
+    from queue_logic.ami_listener import main as listen
+
+    _logging()
+    listen(_settings())
+
+
+@main.command()
+def worker() -> None:
+    """rq worker with the scheduler (foreground)."""
+    from hotline.jobs import run_worker
+
+    _logging()
+    run_worker(_settings())
+
+
+@main.group()
+def web() -> None:
+    """Web panel."""
+
+
+@web.command("serve")
+@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn")
+def web_serve(dev: bool) -> None:
+    """Serve the web panel (foreground; gunicorn with threads, for the live streams)."""
+    import os
+
+    settings = _settings()
+    if dev:
+        from web import create_app
+        create_app().run(host=settings.bind_host, port=settings.ports.web)
+        return
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "16",
+                              "--workers", "2", "--bind", f"{settings.bind_host}:{settings.ports.web}",
+                              "--access-logfile", "-", "web:create_app()"])
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Supervisor's overview (值班长): lines, recent calls, live queue figures."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template
+from sqlalchemy import select
+
+from db.models import Call, Line
+from hotline.call_report import call_as_dict
+from web.database import session
+
+bp = Blueprint("supervisor", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    session().execute(select(1))
+    return {"status": "ok"}
+
+
+@bp.get("/")
+def overview():
+    db = session()
+    calls = db.scalars(select(Call).order_by(Call.arrived_at.desc()).limit(50)).all()
+    lines = db.scalars(select(Line).order_by(Line.mode, Line.number)).all()
+    return render_template("overview.html", calls=calls, lines=lines, queues=_live_queues())
+
+
+@bp.get("/api/calls/recent")
+def recent_calls():
+    db = session()
+    calls = db.scalars(select(Call).order_by(Call.arrived_at.desc()).limit(100)).all()
+    return jsonify([call_as_dict(c) for c in calls])
+
+
+def _live_queues() -> list[dict]:
+    """Queue figures from Redis; an empty list (not an error page) when Redis is down."""
+    import redis
+
+    from hotline.redis_conn import redis_client
+    from queue_logic.keys import Keys
+
+    settings = current_app.config["HOTLINE_SETTINGS"]
+    keys = Keys(settings.redis_prefix)
+    try:
+        client = redis_client(settings)
+        names = sorted(n.decode() for n in client.smembers(keys.queues))
+        return [{"name": n, **{k.decode(): v.decode() for k, v in client.hgetall(keys.queue(n)).items()}}
+                for n in names]
+    except redis.RedisError:
+        return []
