@@ -40,8 +40,8 @@ def decide(session: Session, dialed_number: str, now: dt.datetime) -> Route:
     line = line_repo.find_by_number(session, dialed_number)
     if line is None:
         return _queue_route(session, MAIN_QUEUE, None, f"{dialed_number or '(none)'} is not a configured line")
-    if not line_is_active(line, now):
-        return _queue_route(session, MAIN_QUEUE, line, f"line {line.number} is outside its active window")
+    if not line_is_active(line, now):  # as if not configured; the dialed number is still recorded
+        return _queue_route(session, MAIN_QUEUE, None, f"line {line.number} is outside its active window")
     return _queue_route(session, line.queue_name or MAIN_QUEUE, line, f"line {line.number} ({line.mode})")
 
 

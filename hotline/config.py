@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -41,7 +41,7 @@ class Settings:
     database_url: str
     redis_url: str
     redis_prefix: str
-    ports: Ports = field(default_factory=Ports)
+    port_offset: int = 0
     bind_host: str = "127.0.0.1"        # web, FastAGI, AMI: loopback unless said otherwise
     sip_bind: str = "127.0.0.1"         # set HOTLINE_SIP_BIND=0.0.0.0 for softphones on the LAN
     carrier_host: str = "127.0.0.1"     # where the carrier trunk comes from
@@ -59,13 +59,30 @@ class Settings:
             database_url=env.get("DATABASE_URL") or f"sqlite:///{run_dir / 'hotline.db'}",
             redis_url=env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
             redis_prefix=env.get("HOTLINE_REDIS_PREFIX") or "hotline:",
-            ports=Ports().shifted(offset),
+            port_offset=offset,
             bind_host=env.get("HOTLINE_BIND_HOST") or "127.0.0.1",
             sip_bind=env.get("HOTLINE_SIP_BIND") or "127.0.0.1",
             carrier_host=env.get("HOTLINE_CARRIER_HOST") or "127.0.0.1",
             softphones=env.get("HOTLINE_SOFTPHONES") or "all",
             asterisk_root=Path(root) if root else None,
         )
+
+    @property
+    def ports(self) -> Ports:
+        return Ports().shifted(self.port_offset)
+
+    def to_env(self) -> dict[str, str]:
+        """Environment variables that give a child process these exact settings."""
+        env = {
+            "HOTLINE_RUN_DIR": str(self.run_dir), "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url, "HOTLINE_REDIS_PREFIX": self.redis_prefix,
+            "HOTLINE_PORT_OFFSET": str(self.port_offset), "HOTLINE_BIND_HOST": self.bind_host,
+            "HOTLINE_SIP_BIND": self.sip_bind, "HOTLINE_CARRIER_HOST": self.carrier_host,
+            "HOTLINE_SOFTPHONES": self.softphones,
+        }
+        if self.asterisk_root is not None:
+            env["HOTLINE_ASTERISK_ROOT"] = str(self.asterisk_root)
+        return env
 
     # --- folders -------------------------------------------------------
     @property

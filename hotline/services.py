@@ -158,11 +158,7 @@ def _worker_ready(settings: Settings, pid: int) -> bool:
 
 
 def _child_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({"HOTLINE_RUN_DIR": str(settings.run_dir), "DATABASE_URL": settings.database_url,
-                "REDIS_URL": settings.redis_url, "HOTLINE_REDIS_PREFIX": settings.redis_prefix,
-                "PYTHONUNBUFFERED": "1"})
-    return env
+    return {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
 
 
 def _tail(path: Path, lines: int = 8) -> str:

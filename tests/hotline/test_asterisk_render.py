@@ -1,0 +1,114 @@
+"""Rendering asterisk_conf/ is a pure function of the database; check what it produces."""
+from __future__ import annotations
+
+import re
+from configparser import ConfigParser
+
+import pytest
+
+import agi.variables as variables
+from agi.handlers import HANDLERS
+from hotline.asterisk import render
+from hotline.asterisk.binary import AsteriskBinary
+from hotline.config import ASTERISK_CONF_DIR, Settings
+
+AGENTS = [{"number": "1001", "name": "张伟", "sip_username": "agent1001", "sip_secret": "pw-one"},
+          {"number": "1004", "name": "Emily", "sip_username": "agent1004", "sip_secret": "pw-four"}]
+QUEUES = [{"name": "12345", "display_name": "12345 普通话", "strategy": "rrmemory", "wrapup_seconds": 15,
+           "service_level_seconds": 15, "members": [dict(AGENTS[0], penalty=0)]},
+          {"name": "english", "display_name": "English desk", "strategy": "rrmemory", "wrapup_seconds": 15,
+           "service_level_seconds": 15, "members": [dict(AGENTS[1], penalty=0), dict(AGENTS[0], penalty=1)]}]
+
+
+@pytest.fixture
+def rendered(tmp_path):
+    settings = Settings.from_env({"HOTLINE_RUN_DIR": str(tmp_path), "HOTLINE_PORT_OFFSET": "10"})
+    pbx, carrier = render.instances(settings, AsteriskBinary(root=None))
+    pbx.render(render.pbx_context(settings, AGENTS, QUEUES))
+    carrier.render(render.carrier_context(settings, AGENTS, "1004"))
+    return settings, pbx.etc_dir, carrier.etc_dir
+
+
+def sections(text: str) -> list[tuple[str, dict[str, list[str]]]]:
+    """Asterisk config as (section, {key: [values]}) pairs; sections may repeat."""
+    out: list[tuple[str, dict[str, list[str]]]] = []
+    for raw in text.splitlines():
+        line = raw.split(";", 1)[0].strip()
+        if m := re.fullmatch(r"\[([^\]]+)\](\(.*\))?", line):
+            out.append((m.group(1), {}))
+        elif out and ("=" in line):
+            key, _, value = line.partition("=>" if "=>" in line else "=")
+            out[-1][1].setdefault(key.strip(), []).append(value.strip().lstrip(">").strip())
+    return out
+
+
+def test_ami_is_loopback_only_with_the_generated_secret(rendered):
+    settings, pbx_etc, carrier_etc = rendered
+    ami = dict(sections((pbx_etc / "manager.conf").read_text()))
+    assert ami["general"]["bindaddr"] == ["127.0.0.1"]
+    assert ami["general"]["port"] == [str(settings.ports.ami)]
+    assert ami["hotline"]["secret"] == [settings.secrets["ami_secret"]]
+    carrier_ami = dict(sections((carrier_etc / "manager.conf").read_text()))
+    assert carrier_ami["hotline"]["secret"] == [settings.secrets["carrier_ami_secret"]]
+
+
+def test_every_agent_gets_an_endpoint_auth_and_aor(rendered):
+    _, pbx_etc, _ = rendered
+    found = sections((pbx_etc / "pjsip.conf").read_text())
+    for agent in AGENTS:
+        types = {body["type"][0]: body for name, body in found if name == agent["sip_username"]}
+        assert set(types) == {"endpoint", "auth", "aor"}
+        assert types["auth"]["password"] == [agent["sip_secret"]]
+        assert types["endpoint"]["context"] == ["agents"]
+    transport = next(body for name, body in found if name == "transport-udp")
+    assert transport["bind"] == ["127.0.0.1:5070"]
+
+
+def test_queues_list_their_members(rendered):
+    _, pbx_etc, _ = rendered
+    queues = dict(sections((pbx_etc / "queues.conf").read_text()))
+    assert queues["english"]["member"] == ["PJSIP/agent1004,0,1004 Emily,PJSIP/agent1004",
+                                            "PJSIP/agent1001,1,1001 张伟,PJSIP/agent1001"]
+    assert queues["12345"]["wrapuptime"] == ["15"]
+
+
+def test_carrier_registers_only_the_chosen_softphones(rendered):
+    _, _, carrier_etc = rendered
+    regs = [name for name, body in sections((carrier_etc / "pjsip.conf").read_text())
+            if body.get("type") == ["registration"]]
+    assert regs == ["phone-agent1004"]
+
+
+def test_asterisk_conf_points_every_folder_at_the_run_folder(rendered):
+    settings, pbx_etc, _ = rendered
+    dirs = dict(sections((pbx_etc / "asterisk.conf").read_text()))["directories"]
+    for key in ("astetcdir", "astdbdir", "astspooldir", "astrundir", "astlogdir"):
+        assert dirs[key][0].startswith(str(settings.run_dir)), key
+
+
+def _agi_scripts(text: str) -> set[str]:
+    return set(re.findall(r"AGI\(\$\{HOTLINE_AGI\}/([a-z_]+)", text))
+
+
+def test_every_agi_script_in_the_dialplan_has_a_handler_and_back():
+    dialplan = (ASTERISK_CONF_DIR / "pbx" / "extensions.conf").read_text()
+    used = _agi_scripts(dialplan)
+    assert used <= set(HANDLERS), f"dialplan calls scripts with no handler: {used - set(HANDLERS)}"
+    # "ping" is the health check of `hotline up`/`status`, not a dialplan entry point
+    assert set(HANDLERS) - used == {"ping"}
+
+
+def test_dialplan_uses_only_channel_variables_defined_in_agi_variables():
+    dialplan = (ASTERISK_CONF_DIR / "pbx" / "extensions.conf").read_text()
+    defined = {v for k, v in vars(variables).items() if k.isupper() and isinstance(v, str)}
+    globals_ = {"HOTLINE_AGI"}  # [globals] of the dialplan itself
+    used = set(re.findall(r"\b(HOTLINE_[A-Z_]+)\b", dialplan)) - globals_
+    assert used <= defined, f"undefined in agi/variables.py: {sorted(used - defined)}"
+
+
+def test_templates_hold_no_secrets():
+    for path in ASTERISK_CONF_DIR.rglob("*.conf"):
+        for line in path.read_text().splitlines():
+            m = re.match(r"\s*(secret|password)\s*=\s*(.*)", line)
+            if m:
+                assert m.group(2).startswith("{{"), f"{path}: literal {m.group(1)}"

@@ -1,0 +1,22 @@
+"""One real hotline (Asterisk PBX + carrier simulator + FastAGI server) per test module."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.telephony import start_hotline, stop_hotline
+
+
+@pytest.fixture(scope="module")
+def hotline(tmp_path_factory):
+    system = start_hotline(tmp_path_factory.mktemp("hotline-run"))
+    yield system
+    stop_hotline(system)
+
+
+@pytest.fixture(autouse=True)
+def _softphones_answer(hotline):
+    """Every test starts with all simulated softphones answering."""
+    for agent in ("agent1001", "agent1002", "agent1003", "agent1004"):
+        hotline.set_softphone(agent, "answer")
+    hotline.carrier.cli("dialplan set global SOFTPHONE_TALK 0")
+    yield

@@ -1,0 +1,99 @@
+"""The foundation's promise: a real SIP call reaches Python and is recorded in the database."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from db.repositories import calls as call_repo
+
+pytestmark = pytest.mark.asterisk
+
+
+def test_ami_login_and_the_rendered_queues(hotline):
+    with hotline.pbx_ami() as ami:
+        assert ami.action("Ping")["Response"] == "Success"
+        params = [e for e in ami.action_list("QueueStatus") if e["Event"] == "QueueParams"]
+    assert {p["Queue"] for p in params} >= {"12345", "english", "overflow"}
+
+
+def test_call_to_12345_reaches_python_and_an_agent(hotline):
+    record = hotline.call("12345", "--from", "13800000001", "--hangup-after", "3")
+
+    assert record["dialed_number"] == "12345"
+    assert record["caller"] == "13800000001"
+    assert record["line"] == {"number": "12345", "name": record["line"]["name"], "mode": "main"}
+    assert record["queue"] == "12345"
+    assert record["outcome"] == "answered"
+    assert record["agent"]["number"] in {"1001", "1002", "1003"}
+    assert 0.9 <= record["wait_seconds"] < 2.5         # the simulated softphone rings 1 s
+    # --hangup-after counts from the hotline's answer: waiting + talking ≈ 3 s
+    assert abs(record["wait_seconds"] + record["talk_seconds"] - 3.0) < 0.5
+    assert record["uniqueid"] and record["trace_id"]
+    # the same facts are in the database, not only in the command's output
+    with hotline.session_factory()() as session:
+        row = call_repo.get_by_uniqueid(session, record["uniqueid"])
+        assert row is not None and row.ended_at is not None and row.agent.number == record["agent"]["number"]
+    assert f"[{record['uniqueid']}] dialed 12345" in hotline.agi_log()
+
+
+def test_recording_is_written_for_the_answered_part(hotline):
+    from pathlib import Path
+    import wave
+
+    record = hotline.call("12345", "--hangup-after", "3")
+    path = Path(record["recording_file"])
+    deadline = time.monotonic() + 5
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with wave.open(str(path)) as w:
+        seconds = w.getnframes() / w.getframerate()
+    assert w.getframerate() == 8000
+    assert abs(seconds - record["talk_seconds"]) < 1.0
+
+
+def test_old_department_number_is_tagged_with_its_line_and_department(hotline):
+    record = hotline.call("12315", "--hangup-after", "2")
+    assert record["line"]["mode"] == "dual"
+    assert record["department"]["code"] == "scjgj"
+    assert record["outcome"] == "answered"
+
+
+def test_unconfigured_number_takes_the_plain_12345_flow(hotline):
+    record = hotline.call("99999999", "--hangup-after", "2")
+    assert record["line"] is None and record["department"] is None
+    assert record["queue"] == "12345"
+    assert record["outcome"] == "answered"
+    assert "99999999 is not a configured line" in hotline.agi_log()
+
+
+def test_nobody_answers_the_caller_hangs_up_abandoned(hotline):
+    for agent in ("agent1001", "agent1002", "agent1003", "agent1004"):
+        hotline.set_softphone(agent, "noanswer")
+    record = hotline.call("12345", "--hangup-after", "3")
+    assert record["outcome"] == "abandoned"
+    assert record["agent"] is None and record["talk_seconds"] is None
+    assert 2.5 <= record["wait_seconds"] < 6
+
+
+def test_without_python_the_call_still_reaches_a_human(hotline):
+    """FastAGI down → AGISTATUS=FAILURE → the dialplan's fallback queue; back up → normal again."""
+    hotline.stop_service("agi")
+    try:
+        with hotline.carrier_ami() as ami:
+            from hotline.citizen_call import CitizenCall, originate
+
+            action_id = originate(ami, CitizenCall(number="12315", hangup_after=3), "fallback-test")
+            answered = ami.wait_event(lambda m: m.get("Event") == "OriginateResponse"
+                                      and m.get("ActionID") == action_id, 20)
+            assert answered and answered["Response"] == "Success"
+            # an agent's softphone (on the carrier box) picks the call up
+            pickup = ami.wait_event(lambda m: m.get("Event") == "Newexten" and m.get("Context") == "softphone"
+                                    and m.get("Application") == "Answer", 15)
+            assert pickup is not None, "no agent answered the fallback call"
+        log = hotline.pbx.base_dir / "log" / "messages"
+        assert "hotline-fallback" in log.read_text(errors="replace")
+    finally:
+        hotline.start_service("agi")
+    record = hotline.call("12315", "--hangup-after", "2")
+    assert record["outcome"] == "answered" and record["line"]["mode"] == "dual"

@@ -1,0 +1,149 @@
+"""A complete hotline on the real Asterisk for integration tests.
+
+Each test session gets its own run folder, database, Redis prefix and port block
+(HOTLINE_PORT_OFFSET), so it never disturbs an installation running on the
+same machine. Asterisk (PBX + carrier simulator) runs from ``asterisk_conf/``;
+the Python services run as real processes started the way `hotline up` does.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline import services
+from hotline.ami import AmiClient
+from hotline.asterisk import binary, render
+from hotline.config import PROJECT_DIR, Settings
+from hotline.runtime import render_asterisk
+
+TEST_PORT_OFFSET = int(os.environ.get("HOTLINE_TEST_PORT_OFFSET", "2000"))
+WRAPUP_SECONDS = 1
+
+
+@dataclass
+class Hotline:
+    settings: Settings
+    env: dict[str, str]
+
+    # --- building blocks --------------------------------------------------------
+    @property
+    def instances(self):
+        return render.instances(self.settings, binary.locate(self.settings.asterisk_root))
+
+    @property
+    def pbx(self):
+        return self.instances[0]
+
+    @property
+    def carrier(self):
+        return self.instances[1]
+
+    def service(self, name: str) -> services.Service:
+        return next(s for s in services.python_services(self.settings) if s.name == name)
+
+    def start_service(self, name: str) -> int:
+        return services.start(self.settings, self.service(name))[0]
+
+    def stop_service(self, name: str) -> None:
+        services.stop(self.settings, name)
+
+    def session_factory(self):
+        from db.session import make_engine, make_session_factory
+
+        return make_session_factory(make_engine(self.settings.database_url))
+
+    def pbx_ami(self) -> AmiClient:
+        return AmiClient("127.0.0.1", self.settings.ports.ami, "hotline", self.settings.secrets["ami_secret"])
+
+    def carrier_ami(self) -> AmiClient:
+        return AmiClient("127.0.0.1", self.settings.ports.carrier_ami, "hotline",
+                         self.settings.secrets["carrier_ami_secret"])
+
+    # --- what tests do ---------------------------------------------------------------
+    def hotline_cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        """Run the real `hotline` command against this installation."""
+        return subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=self.env, cwd=PROJECT_DIR,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def call(self, number: str, *extra: str) -> dict:
+        """`hotline call NUMBER ...`; the printed JSON call record."""
+        done = self.hotline_cli("call", number, *extra)
+        assert done.returncode == 0, f"hotline call {number} failed:\n{done.stdout}\n{done.stderr}"
+        return json.loads(done.stdout)
+
+    def set_softphone(self, agent_sip: str, mode: str) -> None:
+        """answer | busy | noanswer for one simulated softphone."""
+        self.carrier.cli(f"dialplan set global SOFTPHONE_{agent_sip} {mode}")
+
+    def registered_agents(self) -> set[str]:
+        out = self.pbx.cli("pjsip show contacts")
+        return {line.split("/")[0].split()[-1] for line in out.splitlines()
+                if "Contact:" in line and "agent" in line and "Avail" in line}
+
+    def wait_registered(self, agents: set[str], timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if agents <= self.registered_agents():
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"softphones not registered within {timeout}s: {agents - self.registered_agents()}")
+
+    def agi_log(self) -> str:
+        return (self.settings.log_dir / "agi.log").read_text(errors="replace")
+
+
+def start_hotline(run_dir: Path, database_url: str | None = None) -> Hotline:
+    env = dict(os.environ)
+    env.update({
+        "HOTLINE_RUN_DIR": str(run_dir),
+        "HOTLINE_PORT_OFFSET": str(TEST_PORT_OFFSET),
+        "HOTLINE_REDIS_PREFIX": f"hltest-{secrets.token_hex(4)}:",
+        "DATABASE_URL": database_url or f"sqlite:///{run_dir / 'hotline.db'}",
+    })
+    env.pop("HOTLINE_SOFTPHONES", None)
+    settings = Settings.from_env(env)
+    settings.ensure_dirs()
+    hotline = Hotline(settings, env)
+
+    from db.migrate import upgrade
+    from db.seed import seed
+    from db.session import session_scope
+
+    upgrade(settings.database_url)
+    with session_scope(hotline.session_factory()) as session:
+        seed(session)
+        # Back-to-back test calls: a 15 s wrap-up would leave no free agent for the next test.
+        from db.models import Queue
+        for queue in session.query(Queue):
+            queue.wrapup_seconds = WRAPUP_SECONDS
+    try:
+        instances = render.instances(settings, binary.locate(settings.asterisk_root, build=True))
+        render_asterisk(settings, instances)
+        for inst in instances:
+            inst.start()
+        hotline.start_service("agi")
+        hotline.wait_registered({"agent1001", "agent1002", "agent1003", "agent1004"})
+    except BaseException:
+        stop_hotline(hotline)
+        raise
+    return hotline
+
+
+def stop_hotline(hotline: Hotline) -> None:
+    from hotline.runtime import system_down
+    from hotline.redis_conn import redis_client
+
+    system_down(hotline.settings, echo=lambda *_: None)
+    try:
+        client = redis_client(hotline.settings)
+        keys = list(client.scan_iter(f"{hotline.settings.redis_prefix}*"))
+        if keys:
+            client.delete(*keys)
+    except Exception:
+        pass
