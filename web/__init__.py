@@ -16,6 +16,10 @@ def create_app(config: dict | None = None) -> Flask:
     from web import database
     database.init_app(app, settings.database_url)
 
+    from web import auth
+    auth.init_app(app)
+
+    # one blueprint per area; each area registers its role's start page with auth.register_home
     from web.supervisor import bp as supervisor_bp
     app.register_blueprint(supervisor_bp)
     return app

@@ -4,20 +4,18 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import select
 
-from db.models import Call, Line
+from db.models import Call, Line, Role
 from hotline.call_report import call_as_dict
+from web.auth import login_required, register_home
 from web.database import session
 
-bp = Blueprint("supervisor", __name__)
-
-
-@bp.get("/healthz")
-def healthz():
-    session().execute(select(1))
-    return {"status": "ok"}
+bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
+register_home(Role.supervisor, "supervisor.overview")
+register_home(Role.admin, "supervisor.overview")
 
 
 @bp.get("/")
+@login_required(Role.supervisor, Role.admin)
 def overview():
     db = session()
     calls = db.scalars(select(Call).order_by(Call.arrived_at.desc()).limit(50)).all()
@@ -26,6 +24,7 @@ def overview():
 
 
 @bp.get("/api/calls/recent")
+@login_required(Role.supervisor, Role.admin)
 def recent_calls():
     db = session()
     calls = db.scalars(select(Call).order_by(Call.arrived_at.desc()).limit(100)).all()

@@ -4,6 +4,7 @@ from db.models.calls import Call, CallOutcome
 from db.models.departments import Department, DepartmentKind
 from db.models.lines import Line, LineMode
 from db.models.queues import Agent, Queue, QueueMember, new_sip_secret
+from db.models.users import CentreSetting, Role, User
 from db.models.tickets import (
     Ticket,
     TicketCategory,
@@ -18,6 +19,7 @@ __all__ = [
     "Agent",
     "Base",
     "Call",
+    "CentreSetting",
     "CallOutcome",
     "Department",
     "DepartmentKind",
@@ -25,11 +27,13 @@ __all__ = [
     "LineMode",
     "Queue",
     "QueueMember",
+    "Role",
     "Ticket",
     "TicketCategory",
     "TicketChannel",
     "TicketEvent",
     "TicketUrgency",
+    "User",
     "new_sip_secret",
     "str_enum",
     "ticket_calls",

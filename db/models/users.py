@@ -1,0 +1,62 @@
+"""People who log in to the web panel, and what each role may do."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.models.base import Base, str_enum
+from db.models.departments import Department
+from db.models.queues import Agent
+from db.session import utcnow
+
+
+class Role(enum.StrEnum):
+    agent = "agent"            # 话务员: takes calls, writes and dispatches tickets
+    reviewer = "reviewer"      # 中心审核员: reviews returns, replies, extensions
+    clerk = "clerk"            # 承办单位经办人: works its own department's tickets
+    supervisor = "supervisor"  # 值班长: wallboard, agents, surge announcements
+    admin = "admin"            # 系统管理员: configuration, users, calendar overrides
+
+
+class User(Base):
+    """A login of the web panel (用户). Clerks belong to a department; agents are an Agent."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[dt.datetime | None]
+
+    department: Mapped[Department | None] = relationship()
+    agent: Mapped[Agent | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        from werkzeug.security import generate_password_hash
+
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        from werkzeug.security import check_password_hash
+
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+
+class CentreSetting(Base):
+    """Centre-wide switches a supervisor or admin changes at run time (e.g. IVR menus off)."""
+
+    __tablename__ = "centre_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(1024), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
