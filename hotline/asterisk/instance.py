@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 
 from hotline.asterisk.binary import AsteriskBinary
+from hotline.asterisk.sounds import build_data_dir
 from hotline.config import ASTERISK_CONF_DIR, Settings
 from hotline.errors import HotlineError
 from hotline.ports import assert_free
@@ -59,6 +60,8 @@ class AsteriskInstance:
         """Render ``asterisk_conf/common`` then ``asterisk_conf/<name>`` into etc/."""
         for sub in ("etc", "log", "spool", "run", "db", "keys"):
             (self.base_dir / sub).mkdir(parents=True, exist_ok=True)
+        data_dir = build_data_dir(self.base_dir / "data", self.binary.root, self.binary.data_dir,
+                                  self.settings.prompts_dir)
         ctx = {
             **context,
             "instance": self,
@@ -66,7 +69,7 @@ class AsteriskInstance:
             "ports": self.settings.ports,
             "base_dir": str(self.base_dir),
             "modules_dir": self.binary.modules_dir,
-            "data_dir": self.binary.data_dir,
+            "data_dir": str(data_dir),
         }
         written = []
         for folder in (ASTERISK_CONF_DIR / "common", ASTERISK_CONF_DIR / self.name):

@@ -30,6 +30,7 @@ WRAPUP_SECONDS = 1
 class Hotline:
     settings: Settings
     env: dict[str, str]
+    passwords: dict[str, str] | None = None   # demo web logins → generated password
 
     # --- building blocks --------------------------------------------------------
     @property
@@ -94,6 +95,12 @@ class Hotline:
             time.sleep(0.2)
         raise AssertionError(f"softphones not registered within {timeout}s: {agents - self.registered_agents()}")
 
+    def web_app(self):
+        """The Flask app on this installation's database (use its test_client())."""
+        from web import create_app
+
+        return create_app({"HOTLINE_SETTINGS": self.settings, "TESTING": True})
+
     def agi_log(self) -> str:
         return (self.settings.log_dir / "agi.log").read_text(errors="replace")
 
@@ -113,11 +120,13 @@ def start_hotline(run_dir: Path, database_url: str | None = None) -> Hotline:
 
     from db.migrate import upgrade
     from db.seed import seed
+    from db.seed_users import seed_users
     from db.session import session_scope
 
     upgrade(settings.database_url)
     with session_scope(hotline.session_factory()) as session:
         seed(session)
+        hotline.passwords = seed_users(session)
         # Back-to-back test calls: a 15 s wrap-up would leave no free agent for the next test.
         from db.models import Queue
         for queue in session.query(Queue):
