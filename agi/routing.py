@@ -1,29 +1,93 @@
 """Where an inbound call goes, decided from the number the citizen dialed (DNIS).
 
-Pure decision: the inbound handler loads the line, asks here, and sets the
-channel variables; the dialplan carries the call out.
+Every configured number is a line with a mode (号码整合方式, REQUIREMENTS §1):
+
+- main (12345 itself) and unknown numbers: welcome, optional menu, the 12345 queue;
+- merged (整体并入): "this number is now 12345" while the notice window lasts, then 12345;
+- dual (双号并行): the line's own greeting, then the 12345 flow;
+- self_service (互联互通): the line's menu offers the department system's self-service;
+- sub_centre (设分中心): one-key transfer to the department's own centre while it is open;
+- emergency (110/119/120/122): straight to the emergency trunk, nothing played first.
+
+The decision is pure: the caller passes in what it looked up (the line, the
+main line, the queues) and the switches; the inbound handler applies it.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from db.models import Line, Queue
+from agi.business_hours import is_open
+from db.models import Line, LineMode, Queue
 from db.repositories import lines as line_repo
 
+MAIN_NUMBER = "12345"
 MAIN_QUEUE = "12345"
+ENGLISH_QUEUE = "english"
+
+# what a transfer that is answered means for the call record
+TRANSFERRED, EMERGENCY, SELF_SERVED = "transferred", "emergency", "self_served"
 
 
 @dataclass(frozen=True)
 class Route:
-    kind: str                       # dialplan context suffix: hotline-route-<kind>
+    kind: str                               # "queue" | "transfer": dialplan context hotline-route-<kind>
     queue: str = MAIN_QUEUE
-    queue_timeout: int | None = None
+    queue_timeout: int | None = None        # seconds before the overflow queue
     overflow_queue: str | None = None
     line: Line | None = None
-    reason: str = ""                # why, for the log
+    prompts: tuple[str, ...] = ()           # played in order before the menu or the route
+    menu: str | None = None                 # IVR menu to run after the prompts
+    transfer_target: str | None = None      # dial string, for kind "transfer"
+    transfer_kind: str | None = None        # TRANSFERRED | EMERGENCY | SELF_SERVED
+    language: str = "zh"
+    reason: str = ""                        # for the log
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the decision needs besides the line: time, switches and lookups."""
+    local_now: dt.datetime                                  # centre's local time (business hours, notices)
+    menu_enabled: Callable[[Line | None], bool]             # line/centre "no menu" switches
+    prompt_exists: Callable[[str, str], bool] = lambda lang, name: True
+
+
+def decide(session: Session, dialed_number: str, ctx: Context) -> Route:
+    line = line_repo.find_by_number(session, dialed_number)
+    main = line_repo.find_by_number(session, MAIN_NUMBER)
+    if line is None:
+        return _main_flow(session, main, None, ctx, f"{dialed_number or '(none)'} is not a configured line")
+    if not line_is_active(line, ctx.local_now):  # as if not configured; the dialed number is still recorded
+        return _main_flow(session, main, None, ctx, f"line {line.number} is outside its active window")
+
+    mode = LineMode(line.mode)
+    if mode == LineMode.emergency:
+        if line.transfer_target:
+            return Route("transfer", line=line, transfer_target=line.transfer_target, transfer_kind=EMERGENCY,
+                         reason=f"emergency line {line.number}")
+        return _main_flow(session, main, line, ctx, f"emergency line {line.number} has no trunk configured!")
+    if mode == LineMode.sub_centre:
+        if line.transfer_target and is_open(line.business_hours, ctx.local_now):
+            return Route("transfer", line=line, transfer_target=line.transfer_target, transfer_kind=TRANSFERRED,
+                         prompts=("hotline/transfer-subcentre",), reason=f"sub-centre {line.number} open")
+        route = _main_flow(session, main, line, ctx, f"sub-centre {line.number} closed or without target")
+        return replace(route, prompts=("hotline/after-hours", *route.prompts))
+    if mode == LineMode.merged:
+        route = _main_flow(session, main, line, ctx, f"merged line {line.number}")
+        if line.notice_until is not None and ctx.local_now.date() <= line.notice_until:
+            route = replace(route, prompts=("hotline/merged-notice", *route.prompts))
+        return route
+    if mode in (LineMode.dual, LineMode.self_service):
+        # the line's own greeting, then its own menu if it has one, else straight to the agents
+        route = _main_flow(session, main, line, ctx, f"{mode.value} line {line.number}")
+        greeting = line.greeting if line.greeting and ctx.prompt_exists(line.language, line.greeting) \
+            else "greeting-dual"
+        menu = line.ivr_menu if line.ivr_menu and ctx.menu_enabled(line) else None
+        return replace(route, prompts=(f"hotline/{greeting}",), menu=menu)
+    return _main_flow(session, main, line, ctx, f"line {line.number} ({mode.value})")
 
 
 def line_is_active(line: Line, now: dt.datetime) -> bool:
@@ -36,21 +100,25 @@ def line_is_active(line: Line, now: dt.datetime) -> bool:
     return True
 
 
-def decide(session: Session, dialed_number: str, now: dt.datetime) -> Route:
-    line = line_repo.find_by_number(session, dialed_number)
-    if line is None:
-        return _queue_route(session, MAIN_QUEUE, None, f"{dialed_number or '(none)'} is not a configured line")
-    if not line_is_active(line, now):  # as if not configured; the dialed number is still recorded
-        return _queue_route(session, MAIN_QUEUE, None, f"line {line.number} is outside its active window")
-    return _queue_route(session, line.queue_name or MAIN_QUEUE, line, f"line {line.number} ({line.mode})")
-
-
-def _queue_route(session: Session, queue_name: str, line: Line | None, reason: str) -> Route:
+def queue_route(session: Session, queue_name: str, **kw) -> Route:
+    """Route to ``queue_name`` with its overflow; an unknown queue falls back to 12345 (logged by reason)."""
     queue = session.query(Queue).filter_by(name=queue_name).one_or_none()
+    reason = kw.pop("reason", "")
     if queue is None and queue_name != MAIN_QUEUE:
         reason += f"; queue {queue_name} does not exist, using {MAIN_QUEUE}"
         queue_name, queue = MAIN_QUEUE, session.query(Queue).filter_by(name=MAIN_QUEUE).one_or_none()
     overflow = queue.overflow_queue.name if queue is not None and queue.overflow_queue else None
-    return Route(kind="queue", queue=queue_name,
+    return Route("queue", queue=queue_name, overflow_queue=overflow,
                  queue_timeout=queue.max_wait_seconds if (queue is not None and overflow) else None,
-                 overflow_queue=overflow, line=line, reason=reason)
+                 reason=reason, **kw)
+
+
+def _main_flow(session: Session, main: Line | None, line: Line | None, ctx: Context, reason: str) -> Route:
+    """The plain 12345 flow, tagged with ``line``: its menu, whose prompt is the greeting, or the
+    welcome when menus are off; then its queue."""
+    queue_name = (line.queue_name if line is not None and line.queue_name else None) \
+        or (main.queue_name if main is not None else None) or MAIN_QUEUE
+    menu = main.ivr_menu if main is not None and main.ivr_menu and ctx.menu_enabled(main) else None
+    language = line.language if line is not None else (main.language if main is not None else "zh")
+    return queue_route(session, queue_name, line=line, prompts=() if menu else ("hotline/welcome",), menu=menu,
+                       language=language, reason=reason)

@@ -28,7 +28,26 @@ LINE = "HOTLINE_LINE"                       # the configured line the citizen di
 
 # --- set by the dialplan, read by Python ---------------------------------------
 CALLER_UID = "HOTLINE_CALLER_UID"           # inherited onto the agent's channel: whose call it is
+CALLER_CHANNEL = "HOTLINE_CALLER_CHANNEL"   # inherited: the citizen's channel, for SHARED() writes
+TRANSFER_ANSWERED = "HOTLINE_TRANSFER_ANSWERED"  # SHARED on the citizen's channel: epoch.ms the transfer answered
+QUEUE_START = "HOTLINE_QUEUE_START"         # inherited: epoch.ms when the caller joined the first queue
 CURRENT_QUEUE = "HOTLINE_CURRENT_QUEUE"     # inherited: the queue that rang the agent
+ARRIVED = "HOTLINE_ARRIVED"                 # epoch seconds of the call's arrival
+DIALED = "HOTLINE_DIALED"                   # the dialed number, kept for the no-Python record
 TRACE = "HOTLINE_TRACE"                     # carrier's correlation id (X-Hotline-Trace SIP header)
 RECORDING = "HOTLINE_RECORDING"             # MixMonitor file of this call
 FALLBACK = "HOTLINE_FALLBACK"               # "1" once the call took the no-Python path
+ROUTE_BEFORE_MENU = "HOTLINE_ROUTE_BEFORE_MENU"  # kept so a failing menu cannot lose the route
+PROMPTS = "HOTLINE_PROMPTS"                 # "&"-joined prompts the dialplan plays first (Playback)
+MENU = "HOTLINE_MENU"                       # IVR menu to run next (AGI ivr), empty = none
+LANGUAGE = "HOTLINE_LANGUAGE"               # CHANNEL(language) for prompts: zh | en
+TRANSFER_TARGET = "HOTLINE_TRANSFER_TARGET" # dial string for route "transfer"
+TRANSFER_KIND = "HOTLINE_TRANSFER_KIND"     # what an answered transfer means: transferred | emergency | self_served
+
+# --- agents' feature codes (extensions_agents.conf, handler agent_queues) -------
+AGENT_QUEUES = "HOTLINE_AGENT_QUEUES"       # "12345:0&overflow:0": queues and penalties an agent joins
+AGENT_MEMBER = "HOTLINE_AGENT_MEMBER"       # app_queue MemberName, "1001 张伟"
+PAUSE_REASON = "HOTLINE_PAUSE_REASON"       # break | training | meeting | wrapup (dialplan only)
+# --- supervisors (extensions_supervisor.conf; set by the AMI listener's Originate) --------
+SPY_TARGET = "HOTLINE_SPY_TARGET"           # ChanSpy channel prefix, "PJSIP/agent1001-"
+SURGE_PROMPT = "HOTLINE_SURGE_PROMPT"       # the announcement a supervisor previews

@@ -91,10 +91,17 @@ def make_engine(url: str, **kw: Any) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         _create_sqlite_folder(parsed)
-        if parsed.get_driver_name() == "pysqlite":
-            kw["connect_args"] = {"check_same_thread": False, **kw.get("connect_args", {})}
+        queued = parsed.get_driver_name() == "pysqlite"
+        if queued:
+            from db import sqlite_writes
+
+            kw["connect_args"] = {**sqlite_writes.connect_args(), **kw.get("connect_args", {})}
         engine = create_engine(parsed, **kw)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if queued:
+            file_db = parsed.database not in (None, "", ":memory:")
+            sqlite_writes.install(engine, str(Path(parsed.database).expanduser().resolve()) if file_db
+                                  else str(id(engine)), lock_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
         return engine
     if backend == "postgresql":
         kw.setdefault("pool_pre_ping", True)

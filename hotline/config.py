@@ -11,7 +11,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -46,6 +46,7 @@ class Settings:
     sip_bind: str = "127.0.0.1"         # set HOTLINE_SIP_BIND=0.0.0.0 for softphones on the LAN
     carrier_host: str = "127.0.0.1"     # where the carrier trunk comes from
     softphones: str = "all"             # simulated agent softphones: all, none, or "1001,1002"
+    timezone: str = "Asia/Shanghai"     # the centre's local time: business hours, notices, reports
     asterisk_root: Path | None = None   # a sandbox root to chroot into; None = asterisk on PATH / auto
 
     @classmethod
@@ -64,6 +65,7 @@ class Settings:
             sip_bind=env.get("HOTLINE_SIP_BIND") or "127.0.0.1",
             carrier_host=env.get("HOTLINE_CARRIER_HOST") or "127.0.0.1",
             softphones=env.get("HOTLINE_SOFTPHONES") or "all",
+            timezone=env.get("HOTLINE_TIMEZONE") or "Asia/Shanghai",
             asterisk_root=Path(root) if root else None,
         )
 
@@ -78,11 +80,18 @@ class Settings:
             "REDIS_URL": self.redis_url, "HOTLINE_REDIS_PREFIX": self.redis_prefix,
             "HOTLINE_PORT_OFFSET": str(self.port_offset), "HOTLINE_BIND_HOST": self.bind_host,
             "HOTLINE_SIP_BIND": self.sip_bind, "HOTLINE_CARRIER_HOST": self.carrier_host,
-            "HOTLINE_SOFTPHONES": self.softphones,
+            "HOTLINE_SOFTPHONES": self.softphones, "HOTLINE_TIMEZONE": self.timezone,
         }
         if self.asterisk_root is not None:
             env["HOTLINE_ASTERISK_ROOT"] = str(self.asterisk_root)
         return env
+
+    def local_now(self):
+        """The centre's wall-clock time, naive (as business hours and notice dates are written)."""
+        import datetime as dt
+        from zoneinfo import ZoneInfo
+
+        return dt.datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None)
 
     # --- folders -------------------------------------------------------
     @property
@@ -118,6 +127,12 @@ class Settings:
     @property
     def agi_url(self) -> str:
         return f"agi://127.0.0.1:{self.ports.agi}"
+
+
+@lru_cache(maxsize=1)
+def current_settings() -> Settings:
+    """The settings of this process (long-running services read them once)."""
+    return Settings.from_env()
 
 
 class Secrets(dict):

@@ -43,6 +43,66 @@ def close_stale_calls(database_url: str, hours: int = STALE_CALL_HOURS) -> int:
         engine.dispose()
 
 
+def record_unrecorded_calls() -> int:
+    """Calls that reached a human while Python was away become call records (see hotline.unrecorded_calls)."""
+    from db.session import make_engine, make_session_factory
+    from hotline.config import current_settings
+    from hotline.unrecorded_calls import reconcile
+
+    settings = current_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        return reconcile(settings, make_session_factory(engine))
+    finally:
+        engine.dispose()
+
+
+# --- periodic jobs ----------------------------------------------------------------
+# (interval seconds, function path). Each run schedules the next one; a Redis lock
+# per job keeps two workers (or a restarted one) from running two chains at once.
+PERIODIC: list[tuple[int, str]] = [
+    (30, "hotline.jobs.record_unrecorded_calls"),
+    (3600, "hotline.jobs.close_stale_calls_now"),
+]
+
+
+def close_stale_calls_now() -> int:
+    from hotline.config import current_settings
+
+    return close_stale_calls(current_settings().database_url)
+
+
+def run_periodic(func_path: str, interval: int) -> object:
+    """Run one periodic job, then schedule its next run (after the interval, even if this one failed)."""
+    import importlib
+
+    from rq import get_current_job
+
+    module, _, name = func_path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name)()
+    finally:
+        job = get_current_job()
+        if job is not None:
+            _schedule(job.origin, job.connection, func_path, interval, delay=interval)
+
+
+def _schedule(queue_name: str, conn, func_path: str, interval: int, delay: int) -> None:
+    from rq import Queue
+
+    from hotline.config import current_settings
+    from queue_logic.keys import Keys
+
+    keys = Keys(current_settings().redis_prefix)
+    lock = keys.job_id(f"periodic-{func_path}")
+    # the lock lives a little longer than the interval: a chain that died is restarted by the next worker start
+    if delay == 0 and not conn.set(lock, "1", nx=True, ex=interval + 60):
+        return
+    conn.set(lock, "1", ex=interval + 60)
+    Queue(queue_name, connection=conn).enqueue_in(dt.timedelta(seconds=delay), run_periodic, func_path, interval,
+                                                  result_ttl=interval * 2, failure_ttl=86400)
+
+
 def run_worker(settings: Settings) -> None:
     from rq import Queue, Worker
 
@@ -52,7 +112,7 @@ def run_worker(settings: Settings) -> None:
     conn = redis_client(settings, check=True)
     keys = Keys(settings.redis_prefix)
     queue = Queue(keys.rq_queue, connection=conn)
-    queue.enqueue_in(dt.timedelta(seconds=5), close_stale_calls, settings.database_url,
-                     job_id=keys.job_id("close-stale-calls"), result_ttl=3600)
+    for interval, func_path in PERIODIC:
+        _schedule(queue.name, conn, func_path, interval, delay=0)
     worker = Worker([queue], connection=conn, name=worker_name(settings, os.getpid()))
     worker.work(with_scheduler=True, logging_level="INFO")

@@ -24,9 +24,11 @@ def _session_factory(settings: Settings):
 def render_asterisk(settings: Settings, instances: tuple[AsteriskInstance, AsteriskInstance]):
     from db.session import session_scope
     from hotline.media import ensure_hold_music
+    from ivr.prompts import build as build_prompts
 
     settings.ensure_dirs()
     ensure_hold_music(settings.moh_dir)
+    build_prompts(settings)  # before rendering: the sounds folder links what exists (fast when built)
     with session_scope(_session_factory(settings)) as session:
         agents, queues = render.agents_and_queues(session)
     pbx, carrier = instances

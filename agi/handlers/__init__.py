@@ -2,10 +2,11 @@
 
 Explicit, so a test can compare it with the script names the dialplan uses.
 """
-from agi.handlers import agent_connect, hangup, inbound, ping
+from agi.handlers import agent_connect, hangup, inbound, ivr, ping
 
 HANDLERS = {
     "inbound": inbound.handle,
+    "ivr": ivr.handle,
     "agent_connect": agent_connect.handle,
     "hangup": hangup.handle,
     "ping": ping.handle,

@@ -1,7 +1,8 @@
-"""``AGI(agi://host/hangup,<HANGUPCAUSE>,<QUEUESTATUS>,<fallback flag>)``: the hangup handler.
+"""``AGI(agi://host/hangup,<HANGUPCAUSE>,<QUEUESTATUS>,<fallback>,<transfer kind>,<DIALSTATUS>,<transfer answered at>,<queue start>)``.
 
-Closes the call record whoever hangs up first. A call that reached the
-dialplan's fallback while Python was away has no record yet: it gets one here.
+The hangup handler closes the call record whoever hangs up first. A call that
+reached the dialplan's fallback while Python was away has no record yet: it
+gets one here.
 """
 from __future__ import annotations
 
@@ -11,8 +12,19 @@ from db.repositories import calls as call_repo
 from db.session import utcnow
 
 
+def outcome_of(call, *, fallback: bool, transfer_kind: str, dial_status: str) -> CallOutcome:
+    if fallback:
+        return CallOutcome.fallback
+    if call.answered_at is not None:          # an agent took it (even after a failed transfer)
+        return CallOutcome.answered
+    if transfer_kind and dial_status == "ANSWER":
+        return CallOutcome(transfer_kind)      # transferred | emergency | self_served
+    return CallOutcome.abandoned
+
+
 def handle(req: AgiRequest) -> None:
-    cause, queue_status, fallback = (req.argv + ["", "", ""])[:3]
+    cause, queue_status, fallback, transfer_kind, dial_status, transfer_answered, queue_start = \
+        (req.argv + [""] * 7)[:7]
     call = call_repo.get_by_uniqueid(req.session, req.uniqueid)
     if call is None:
         call = call_repo.open_call(req.session, uniqueid=req.uniqueid, linkedid=req.uniqueid, trace_id=None,
@@ -20,11 +32,12 @@ def handle(req: AgiRequest) -> None:
                                    dialed_number=req.dialed_number, line=None, arrived_at=None,
                                    recording_file=None)
         fallback = "1"
-    if fallback:
-        outcome = CallOutcome.fallback
-    elif call.answered_at is not None:
-        outcome = CallOutcome.answered
-    else:
-        outcome = CallOutcome.abandoned
+    if call.answered_at is None:  # an answered call got its queue start at pick-up
+        call.queue_joined_at = call_repo.epoch_to_utc(queue_start) or call.queue_joined_at
+    outcome = outcome_of(call, fallback=bool(fallback), transfer_kind=transfer_kind, dial_status=dial_status)
     call_repo.close_call(call, outcome=outcome, hangup_cause=cause or None, at=utcnow())
-    req.log.info("call ended: %s, cause %s, queue status %s", outcome.value, cause or "-", queue_status or "-")
+    answered_at = call_repo.epoch_to_utc(transfer_answered)
+    if outcome in (CallOutcome.transferred, CallOutcome.emergency, CallOutcome.self_served) and answered_at:
+        call.talk_seconds = round((call.ended_at - answered_at).total_seconds(), 3)
+    req.log.info("call ended: %s, cause %s, queue status %s, dial status %s", outcome.value, cause or "-",
+                 queue_status or "-", dial_status or "-")

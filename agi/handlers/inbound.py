@@ -1,34 +1,69 @@
 """``AGI(agi://host/inbound,<trace>,<linkedid>,<recording>)``: first contact of a citizen's call.
 
-Opens the call record (来电记录) and tells the dialplan where the call goes.
+Opens the call record (来电记录), decides the route from the dialed number and
+hands the dialplan what to play, which menu to run and where to go.
 """
 from __future__ import annotations
 
 from agi import variables as v
 from agi.request import AgiRequest
-from agi.routing import decide
+from agi.routing import Context, Route, decide
 from db.repositories import calls as call_repo
 from db.session import utcnow
+from hotline.config import current_settings
 
 
-def handle(req: AgiRequest) -> None:
-    trace_id, linkedid, recording = (req.argv + ["", "", ""])[:3]
-    now = utcnow()
-    route = decide(req.session, req.dialed_number, now)
-    call = call_repo.open_call(
-        req.session, uniqueid=req.uniqueid, linkedid=linkedid or req.uniqueid, trace_id=trace_id or None,
-        channel=req.env.get("agi_channel"), caller=req.caller, dialed_number=req.dialed_number,
-        line=route.line, arrived_at=now, recording_file=recording or None,
+def routing_context(req: AgiRequest) -> Context:
+    from ivr.prompts import exists as prompt_exists
+    from ivr.switches import menu_enabled
+
+    settings = current_settings()
+    return Context(
+        local_now=settings.local_now(),
+        menu_enabled=lambda line: menu_enabled(req.session, line),
+        prompt_exists=lambda lang, name: prompt_exists(settings, lang, name),
     )
-    if route.kind == "queue":
-        call.queue_name = route.queue
-        call.queue_joined_at = utcnow()
-    req.log.info("dialed %s: route %s queue %s (%s)", req.dialed_number, route.kind, route.queue, route.reason)
 
+
+def surge_prompts(req: AgiRequest) -> tuple[str, ...]:
+    """The supervisor's hot-topic announcement, played before every new call while it is on."""
+    from queue_logic.surge import active_surge_prompt
+
+    prompt = active_surge_prompt(req.session)
+    return (prompt,) if prompt else ()
+
+
+def apply_route(req: AgiRequest, route: Route) -> None:
+    """Channel variables for the dialplan; HOTLINE_ROUTE last (empty means Python failed)."""
+    req.set_variable(v.LANGUAGE, route.language)
     req.set_variable(v.QUEUE, route.queue)
     req.set_variable(v.QUEUE_OPTIONS, "t")
     req.set_variable(v.QUEUE_TIMEOUT, route.queue_timeout or "")
     req.set_variable(v.OVERFLOW_QUEUE, route.overflow_queue or "")
-    if route.line is not None:
-        req.set_variable(v.LINE, route.line.number)
-    req.set_variable(v.ROUTE, route.kind)  # last: the dialplan treats an empty route as "Python failed"
+    req.set_variable(v.TRANSFER_TARGET, route.transfer_target or "")
+    req.set_variable(v.TRANSFER_KIND, route.transfer_kind or "")
+    req.set_variable(v.ROUTE, route.kind)
+
+
+def handle(req: AgiRequest) -> None:
+    trace_id, linkedid, recording = (req.argv + ["", "", ""])[:3]
+    route = decide(req.session, req.dialed_number, routing_context(req))
+    call = call_repo.open_call(
+        req.session, uniqueid=req.uniqueid, linkedid=linkedid or req.uniqueid, trace_id=trace_id or None,
+        channel=req.env.get("agi_channel"), caller=req.caller, dialed_number=req.dialed_number,
+        line=route.line, arrived_at=utcnow(), recording_file=recording or None,
+    )
+    call.language = route.language
+    if route.kind == "queue":
+        call.queue_name = route.queue
+        call.queue_joined_at = utcnow()
+    prompts = surge_prompts(req) + route.prompts if route.transfer_kind != "emergency" else ()
+    line_number = route.line.number if route.line is not None else None
+    req.session.commit()  # the record is safe before we talk to Asterisk again (and SQLite's writer is free)
+    req.log.info("dialed %s: %s %s (%s)%s", req.dialed_number, route.kind,
+                 route.transfer_target or route.queue, route.reason, f", menu {route.menu}" if route.menu else "")
+    req.set_variable(v.PROMPTS, "&".join(prompts))
+    req.set_variable(v.MENU, route.menu or "")
+    if line_number is not None:
+        req.set_variable(v.LINE, line_number)
+    apply_route(req, route)

@@ -67,3 +67,13 @@ def close_call(call: Call, *, outcome, hangup_cause: str | None, at) -> None:
         call.talk_seconds = round((at - call.answered_at).total_seconds(), 3)
     elif call.queue_joined_at is not None:
         call.wait_seconds = round((at - call.queue_joined_at).total_seconds(), 3)
+
+
+def epoch_to_utc(value: str | None):
+    """``"1795320446.123"`` (the dialplan's STRFTIME %s.%3q) → naive UTC datetime; None when unusable."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromtimestamp(float(value), dt.timezone.utc).replace(tzinfo=None)
+    except (TypeError, ValueError, OverflowError):
+        return None

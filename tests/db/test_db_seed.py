@@ -84,7 +84,7 @@ def test_line_settings_by_mode(session, seeded):
         if line.mode is LineMode.merged:
             assert line.notice_until is not None and line.notice_until.year == 2027, line.number
         if line.mode is LineMode.sub_centre:
-            assert line.transfer_target == f"sub-{line.number}"
+            assert line.transfer_target == f"PJSIP/{line.number}@carrier"   # the department's own centre
         if line.mode is LineMode.emergency:
             assert line.transfer_target == f"PJSIP/{line.number}@carrier"
         if line.mode is LineMode.self_service:

@@ -18,17 +18,19 @@ def test_ami_login_and_the_rendered_queues(hotline):
 
 
 def test_call_to_12345_reaches_python_and_an_agent(hotline):
-    record = hotline.call("12345", "--from", "13800000001", "--hangup-after", "3")
+    # "1" during the short greeting-menu: straight to an agent
+    record = hotline.call("12345", "--from", "13800000001", "--dtmf", "1", "--dtmf-delay", "1",
+                          "--hangup-after", "3")
 
     assert record["dialed_number"] == "12345"
     assert record["caller"] == "13800000001"
     assert record["line"] == {"number": "12345", "name": record["line"]["name"], "mode": "main"}
-    assert record["queue"] == "12345"
+    assert record["queue"] == "12345" and record["ivr_path"] == "1"
     assert record["outcome"] == "answered"
     assert record["agent"]["number"] in {"1001", "1002", "1003"}
     assert 0.9 <= record["wait_seconds"] < 2.5         # the simulated softphone rings 1 s
-    # --hangup-after counts from the hotline's answer: waiting + talking ≈ 3 s
-    assert abs(record["wait_seconds"] + record["talk_seconds"] - 3.0) < 0.5
+    # --hangup-after counts from the key: waiting in the queue + talking ≈ 3 s
+    assert abs(record["wait_seconds"] + record["talk_seconds"] - 3.0) < 0.7
     assert record["uniqueid"] and record["trace_id"]
     # the same facts are in the database, not only in the command's output
     with hotline.session_factory()() as session:
@@ -41,7 +43,7 @@ def test_recording_is_written_for_the_answered_part(hotline):
     from pathlib import Path
     import wave
 
-    record = hotline.call("12345", "--hangup-after", "3")
+    record = hotline.call("12345", "--dtmf", "1", "--dtmf-delay", "1", "--hangup-after", "3")
     path = Path(record["recording_file"])
     deadline = time.monotonic() + 5
     while not path.exists() and time.monotonic() < deadline:
@@ -53,14 +55,14 @@ def test_recording_is_written_for_the_answered_part(hotline):
 
 
 def test_old_department_number_is_tagged_with_its_line_and_department(hotline):
-    record = hotline.call("12315", "--hangup-after", "2")
+    record = hotline.call("12315", "--hangup-after", "8")   # after its ~4 s greeting
     assert record["line"]["mode"] == "dual"
     assert record["department"]["code"] == "scjgj"
     assert record["outcome"] == "answered"
 
 
 def test_unconfigured_number_takes_the_plain_12345_flow(hotline):
-    record = hotline.call("99999999", "--hangup-after", "2")
+    record = hotline.call("99999999", "--dtmf", "1", "--dtmf-delay", "1", "--hangup-after", "2")
     assert record["line"] is None and record["department"] is None
     assert record["queue"] == "12345"
     assert record["outcome"] == "answered"
@@ -70,20 +72,23 @@ def test_unconfigured_number_takes_the_plain_12345_flow(hotline):
 def test_nobody_answers_the_caller_hangs_up_abandoned(hotline):
     for agent in ("agent1001", "agent1002", "agent1003", "agent1004"):
         hotline.set_softphone(agent, "noanswer")
-    record = hotline.call("12345", "--hangup-after", "3")
+    record = hotline.call("12345", "--dtmf", "1", "--dtmf-delay", "1", "--hangup-after", "3")
     assert record["outcome"] == "abandoned"
     assert record["agent"] is None and record["talk_seconds"] is None
-    assert 2.5 <= record["wait_seconds"] < 6
+    assert 2.5 <= record["wait_seconds"] < 4     # from joining the queue to hanging up
 
 
 def test_without_python_the_call_still_reaches_a_human(hotline):
-    """FastAGI down → AGISTATUS=FAILURE → the dialplan's fallback queue; back up → normal again."""
+    """FastAGI down → AGISTATUS=FAILURE → the dialplan's fallback queue; the call is parked in AstDB,
+    recorded with outcome "fallback" once Python is back; and routing is normal again."""
+    from hotline.citizen_call import CitizenCall, originate
+    from hotline.unrecorded_calls import reconcile
+
     hotline.stop_service("agi")
     try:
         with hotline.carrier_ami() as ami:
-            from hotline.citizen_call import CitizenCall, originate
-
-            action_id = originate(ami, CitizenCall(number="12315", hangup_after=3), "fallback-test")
+            action_id = originate(ami, CitizenCall(number="12315", caller="13600000009", hangup_after=3),
+                                  "fallback-test")
             answered = ami.wait_event(lambda m: m.get("Event") == "OriginateResponse"
                                       and m.get("ActionID") == action_id, 20)
             assert answered and answered["Response"] == "Success"
@@ -91,9 +96,25 @@ def test_without_python_the_call_still_reaches_a_human(hotline):
             pickup = ami.wait_event(lambda m: m.get("Event") == "Newexten" and m.get("Context") == "softphone"
                                     and m.get("Application") == "Answer", 15)
             assert pickup is not None, "no agent answered the fallback call"
-        log = hotline.pbx.base_dir / "log" / "messages"
-        assert "hotline-fallback" in log.read_text(errors="replace")
+            ended = ami.wait_event(lambda m: m.get("Event") == "Hangup"
+                                   and m.get("Channel", "").startswith("PJSIP/hotline"), 15)
+            assert ended is not None
+        with hotline.pbx_ami() as ami:
+            deadline = time.monotonic() + 5
+            while not ami.action_list("DBGetTree", Family="hotline_unrecorded") and time.monotonic() < deadline:
+                time.sleep(0.1)
     finally:
         hotline.start_service("agi")
-    record = hotline.call("12315", "--hangup-after", "2")
+
+    assert reconcile(hotline.settings, hotline.session_factory()) == 1
+    assert reconcile(hotline.settings, hotline.session_factory()) == 0     # idempotent: AstDB entry gone
+    with hotline.session_factory()() as session:
+        from db.models import Call
+
+        call = session.query(Call).filter_by(caller="13600000009").one()
+        assert call.outcome == "fallback" and call.dialed_number == "12315"
+        assert call.line.number == "12315" and call.agent is not None
+        assert call.ended_at > call.arrived_at and call.recording_file
+
+    record = hotline.call("12315", "--hangup-after", "8")   # after its ~4 s greeting
     assert record["outcome"] == "answered" and record["line"]["mode"] == "dual"

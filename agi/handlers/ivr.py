@@ -1,0 +1,51 @@
+"""``AGI(agi://host/ivr,<menu>)``: run an IVR menu (语音导航) and turn its result into a route.
+
+No key, a wrong key too often, or anything unexpected ends with a human
+(GB/T 33358): the engine's default is a queue, and so is every failure here.
+"""
+from __future__ import annotations
+
+from agi import variables as v
+from agi.handlers.inbound import apply_route
+from agi.request import AgiRequest
+from agi.routing import ENGLISH_QUEUE, MAIN_QUEUE, SELF_SERVED, TRANSFERRED, Route, queue_route
+from db.repositories import calls as call_repo
+from db.repositories import lines as line_repo
+
+
+def handle(req: AgiRequest) -> None:
+    from ivr.channel import AgiChannel
+    from ivr.engine import run_menu
+
+    menu = (req.argv + [""])[0]
+    call = call_repo.get_by_uniqueid(req.session, req.uniqueid)
+    language = (call.language if call is not None else None) or "zh"
+    line = call.line if call is not None else line_repo.find_by_number(req.session, req.dialed_number)
+    req.session.commit()  # nothing is held while the caller listens and presses keys
+
+    result = run_menu(AgiChannel(req.agi), menu, language=language)
+    route = route_for(req, result, line)
+    if call is not None:
+        call.ivr_path = result.path[:255]
+        call.language = route.language
+        if route.kind == "queue":
+            call.queue_name = route.queue
+    req.session.commit()
+    req.log.info("menu %s: path %r → %s %s (%s)", menu, result.path, route.kind,
+                 route.transfer_target or route.queue, result.reason)
+    apply_route(req, route)
+
+
+def route_for(req: AgiRequest, result, line) -> Route:
+    language = result.language or "zh"
+    if result.action == "self_service":
+        if line is not None and line.transfer_target:
+            return Route("transfer", line=line, transfer_target=line.transfer_target, transfer_kind=SELF_SERVED,
+                         language=language)
+        req.log.warning("self-service chosen but line %s has no system to transfer to",
+                        line.number if line else "-")
+    elif result.action == "transfer" and result.target:
+        return Route("transfer", line=line, transfer_target=result.target, transfer_kind=TRANSFERRED,
+                     language=language)
+    queue = result.queue or (ENGLISH_QUEUE if language == "en" else MAIN_QUEUE)
+    return queue_route(req.session, queue, line=line, language=language)
