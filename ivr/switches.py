@@ -17,7 +17,7 @@ _OFF = {"0", "false", "off", "no"}
 def centre_menu_enabled(session: Session) -> bool:
     """Absent setting = menus on; "0" (or false/off/no) = every menu off."""
     setting = session.get(CentreSetting, CENTRE_MENU_KEY)
-    return setting is None or setting.value.strip().lower() not in _OFF
+    return setting is None or setting.value.strip().lower() not in _OFF  # same rule as menu_on
 
 
 def menu_enabled(session: Session, line: Line | None) -> bool:
@@ -26,9 +26,15 @@ def menu_enabled(session: Session, line: Line | None) -> bool:
     No line, no menu named, the line's own "no menu" switch, or the centre's
     switch: the caller goes straight to the line's route instead.
     """
+    setting = session.get(CentreSetting, CENTRE_MENU_KEY) if line is not None else None
+    return menu_on(line, setting.value if setting is not None else None)
+
+
+def menu_on(line, centre_value: str | None) -> bool:
+    """The same rule on plain data (a line-like object and the centre setting's value, None if unset)."""
     if line is None or not line.ivr_menu or line.no_menu:
         return False
-    return centre_menu_enabled(session)
+    return centre_value is None or centre_value.strip().lower() not in _OFF
 
 
 def set_centre_menu_enabled(session: Session, enabled: bool, by: str | None) -> CentreSetting:

@@ -6,6 +6,7 @@ hands the dialplan what to play, which menu to run and where to go.
 from __future__ import annotations
 
 from agi import variables as v
+from agi.config_snapshot import CACHE
 from agi.request import AgiRequest
 from agi.routing import Context, Route, decide
 from db.repositories import calls as call_repo
@@ -13,24 +14,12 @@ from db.session import utcnow
 from hotline.config import current_settings
 
 
-def routing_context(req: AgiRequest) -> Context:
+def routing_context() -> Context:
     from ivr.prompts import exists as prompt_exists
-    from ivr.switches import menu_enabled
 
     settings = current_settings()
-    return Context(
-        local_now=settings.local_now(),
-        menu_enabled=lambda line: menu_enabled(req.session, line),
-        prompt_exists=lambda lang, name: prompt_exists(settings, lang, name),
-    )
-
-
-def surge_prompts(req: AgiRequest) -> tuple[str, ...]:
-    """The supervisor's hot-topic announcement, played before every new call while it is on."""
-    from queue_logic.surge import active_surge_prompt
-
-    prompt = active_surge_prompt(req.session)
-    return (prompt,) if prompt else ()
+    return Context(local_now=settings.local_now(),
+                   prompt_exists=lambda lang, name: prompt_exists(settings, lang, name))
 
 
 def apply_route(req: AgiRequest, route: Route) -> None:
@@ -47,7 +36,8 @@ def apply_route(req: AgiRequest, route: Route) -> None:
 
 def handle(req: AgiRequest) -> None:
     trace_id, linkedid, recording = (req.argv + ["", "", ""])[:3]
-    route = decide(req.session, req.dialed_number, routing_context(req))
+    config = CACHE.get(req.session)
+    route = decide(config, req.dialed_number, routing_context())
     call = call_repo.open_call(
         req.session, uniqueid=req.uniqueid, linkedid=linkedid or req.uniqueid, trace_id=trace_id or None,
         channel=req.env.get("agi_channel"), caller=req.caller, dialed_number=req.dialed_number,
@@ -57,7 +47,9 @@ def handle(req: AgiRequest) -> None:
     if route.kind == "queue":
         call.queue_name = route.queue
         call.queue_joined_at = utcnow()
-    prompts = surge_prompts(req) + route.prompts if route.transfer_kind != "emergency" else ()
+    # the supervisor's hot-topic announcement goes before everything, except on an emergency call
+    surge = config.surge_prompt()
+    prompts = ((surge,) if surge else ()) + route.prompts if route.transfer_kind != "emergency" else ()
     line_number = route.line.number if route.line is not None else None
     req.session.commit()  # the record is safe before we talk to Asterisk again (and SQLite's writer is free)
     req.log.info("dialed %s: %s %s (%s)%s", req.dialed_number, route.kind,

@@ -5,12 +5,11 @@ No key, a wrong key too often, or anything unexpected ends with a human
 """
 from __future__ import annotations
 
-from agi import variables as v
+from agi.config_snapshot import CACHE
 from agi.handlers.inbound import apply_route
 from agi.request import AgiRequest
 from agi.routing import ENGLISH_QUEUE, MAIN_QUEUE, SELF_SERVED, TRANSFERRED, Route, queue_route
 from db.repositories import calls as call_repo
-from db.repositories import lines as line_repo
 
 
 def handle(req: AgiRequest) -> None:
@@ -20,11 +19,12 @@ def handle(req: AgiRequest) -> None:
     menu = (req.argv + [""])[0]
     call = call_repo.get_by_uniqueid(req.session, req.uniqueid)
     language = (call.language if call is not None else None) or "zh"
-    line = call.line if call is not None else line_repo.find_by_number(req.session, req.dialed_number)
+    config = CACHE.get(req.session)
+    line = config.line_by_id(call.line_id) if call is not None else config.line(req.dialed_number)
     req.session.commit()  # nothing is held while the caller listens and presses keys
 
     result = run_menu(AgiChannel(req.agi), menu, language=language)
-    route = route_for(req, result, line)
+    route = route_for(req, config, result, line)
     if call is not None:
         call.ivr_path = result.path[:255]
         call.language = route.language
@@ -36,7 +36,7 @@ def handle(req: AgiRequest) -> None:
     apply_route(req, route)
 
 
-def route_for(req: AgiRequest, result, line) -> Route:
+def route_for(req: AgiRequest, config, result, line) -> Route:
     language = result.language or "zh"
     if result.action == "self_service":
         if line is not None and line.transfer_target:
@@ -48,4 +48,4 @@ def route_for(req: AgiRequest, result, line) -> Route:
         return Route("transfer", line=line, transfer_target=result.target, transfer_kind=TRANSFERRED,
                      language=language)
     queue = result.queue or (ENGLISH_QUEUE if language == "en" else MAIN_QUEUE)
-    return queue_route(req.session, queue, line=line, language=language)
+    return queue_route(config, queue, line=line, language=language)

@@ -36,7 +36,7 @@ def open_call(session: Session, *, uniqueid: str, linkedid: str | None, trace_id
     call.channel = channel
     call.caller = caller or ""
     call.dialed_number = dialed_number or ""
-    call.line = line
+    call.line_id = line.id if line is not None else None   # a Line or a routing snapshot's LineInfo
     call.line_mode = line.mode if line is not None else None
     call.department_id = line.department_id if line is not None else None
     call.language = line.language if line is not None else call.language or "zh"

@@ -1,8 +1,11 @@
 """Each line mode of REQUIREMENTS §1, end to end on the real Asterisk."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from agi import config_snapshot
 from db.models import Line
 
 pytestmark = pytest.mark.asterisk
@@ -65,11 +68,13 @@ def test_a_sub_centre_that_does_not_answer_falls_back_to_12345_agents(hotline):
         line = session.query(Line).filter_by(number="12305").one()
         line.transfer_target = "PJSIP/12305@nowhere"          # an endpoint that does not exist
         session.commit()
+    time.sleep(config_snapshot.TTL + 0.2)   # the FastAGI server sees configuration changes within TTL
     try:
         record = hotline.call("12305", "--hangup-after", "8")
     finally:
         with hotline.session_factory()() as session:
             session.query(Line).filter_by(number="12305").one().transfer_target = "PJSIP/12305@carrier"
             session.commit()
+        time.sleep(config_snapshot.TTL + 0.2)
     assert record["outcome"] == "answered" and record["agent"] is not None
     assert record["queue"] == "12345" and record["department"]["code"] == "yzglj"

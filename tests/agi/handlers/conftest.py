@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from agi import config_snapshot
 from db.migrate import upgrade
 from db.seed import seed
 from db.session import make_engine, make_session_factory, session_scope
@@ -16,5 +17,7 @@ def engine(request, tmp_path):
         engine = make_engine(url)
         with session_scope(make_session_factory(engine)) as session:
             seed(session)
+        config_snapshot.CACHE.invalidate()
         yield engine
         engine.dispose()
+        config_snapshot.CACHE.invalidate()

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from agi import config_snapshot
 from agi import variables as v
 from agi.handlers import HANDLERS
 from db.models import CallOutcome, Line
@@ -48,6 +49,7 @@ def test_line_outside_its_active_window_is_not_tagged(server, place_call, sessio
         line = s.query(Line).filter_by(number="12315").one()
         line.active_until = dt.datetime(2020, 1, 1)
         s.commit()
+    config_snapshot.CACHE.invalidate()   # in production: within config_snapshot.TTL seconds
     ch = inbound(place_call, server, "12315")
     assert ch.variables[v.QUEUE] == "12345" and v.LINE not in ch.variables
 

@@ -5,7 +5,11 @@ import datetime as dt
 
 import pytest
 
-from agi.routing import EMERGENCY, SELF_SERVED, TRANSFERRED, Context, decide
+from dataclasses import replace
+
+from agi import config_snapshot
+from agi.routing import EMERGENCY, SELF_SERVED, TRANSFERRED, Context
+from agi.routing import decide as decide_on_snapshot
 from db.models import Line
 
 MONDAY_NOON = dt.datetime(2026, 11, 23, 12, 0)
@@ -13,7 +17,16 @@ SUNDAY_NOON = dt.datetime(2026, 11, 22, 12, 0)
 
 
 def ctx(now=MONDAY_NOON, menus=True, prompts=True):
-    return Context(local_now=now, menu_enabled=lambda line: menus, prompt_exists=lambda lang, name: prompts)
+    return Context(local_now=now, prompt_exists=lambda lang, name: prompts), menus
+
+
+def decide(session, number, context):
+    """Route ``number`` on a fresh snapshot of the database, with the centre's menus on or off."""
+    context, menus = context
+    snapshot = config_snapshot.load(session)
+    if not menus:
+        snapshot = replace(snapshot, settings={**snapshot.settings, "ivr_enabled": "0"})
+    return decide_on_snapshot(snapshot, number, context)
 
 
 @pytest.fixture
