@@ -1,4 +1,4 @@
-"""``AGI(agi://host/hangup,<HANGUPCAUSE>,<QUEUESTATUS>,<fallback>,<transfer kind>,<DIALSTATUS>,<transfer answered at>,<queue start>)``.
+"""``AGI(agi://host/hangup,<HANGUPCAUSE>,<QUEUESTATUS>,<fallback>,<transfer kind>,<DIALSTATUS>,<transfer answered at>,<queue start>,<queue>)``.
 
 The hangup handler closes the call record whoever hangs up first. A call that
 reached the dialplan's fallback while Python was away has no record yet: it
@@ -23,8 +23,8 @@ def outcome_of(call, *, fallback: bool, transfer_kind: str, dial_status: str) ->
 
 
 def handle(req: AgiRequest) -> None:
-    cause, queue_status, fallback, transfer_kind, dial_status, transfer_answered, queue_start = \
-        (req.argv + [""] * 7)[:7]
+    cause, queue_status, fallback, transfer_kind, dial_status, transfer_answered, queue_start, queue = \
+        (req.argv + [""] * 8)[:8]
     call = call_repo.get_by_uniqueid(req.session, req.uniqueid)
     if call is None:
         call = call_repo.open_call(req.session, uniqueid=req.uniqueid, linkedid=req.uniqueid, trace_id=None,
@@ -32,8 +32,9 @@ def handle(req: AgiRequest) -> None:
                                    dialed_number=req.dialed_number, line=None, arrived_at=None,
                                    recording_file=None)
         fallback = "1"
-    if call.answered_at is None:  # an answered call got its queue start at pick-up
+    if call.answered_at is None:  # an answered call got its queue start and queue at pick-up
         call.queue_joined_at = call_repo.epoch_to_utc(queue_start) or call.queue_joined_at
+        call.queue_name = queue or call.queue_name     # where the citizen gave up (overflow included)
     outcome = outcome_of(call, fallback=bool(fallback), transfer_kind=transfer_kind, dial_status=dial_status)
     call_repo.close_call(call, outcome=outcome, hangup_cause=cause or None, at=utcnow())
     answered_at = call_repo.epoch_to_utc(transfer_answered)

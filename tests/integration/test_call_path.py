@@ -118,3 +118,25 @@ def test_without_python_the_call_still_reaches_a_human(hotline):
 
     record = hotline.call("12315", "--hangup-after", "8")   # after its ~4 s greeting
     assert record["outcome"] == "answered" and record["line"]["mode"] == "dual"
+
+
+def test_a_long_wait_overflows_to_the_second_queue(hotline):
+    """12345's maximum wait reached → the overflow queue (溢出); a caller who gives up there counts there."""
+    from agi import config_snapshot
+    from db.models import Queue
+
+    with hotline.session_factory()() as session:
+        session.query(Queue).filter_by(name="12345").one().max_wait_seconds = 2
+        session.commit()
+    time.sleep(config_snapshot.TTL + 0.2)
+    for agent in ("agent1001", "agent1002", "agent1003", "agent1004"):
+        hotline.set_softphone(agent, "noanswer")
+    try:
+        record = hotline.call("12345", "--dtmf", "1", "--dtmf-delay", "1", "--hangup-after", "6")
+    finally:
+        with hotline.session_factory()() as session:
+            session.query(Queue).filter_by(name="12345").one().max_wait_seconds = 120
+            session.commit()
+        time.sleep(config_snapshot.TTL + 0.2)
+    assert record["outcome"] == "abandoned" and record["queue"] == "overflow"
+    assert 5 <= record["wait_seconds"] < 7      # the whole wait, both queues
