@@ -37,7 +37,6 @@ DIALED = "HOTLINE_DIALED"                   # the dialed number, kept for the no
 TRACE = "HOTLINE_TRACE"                     # carrier's correlation id (X-Hotline-Trace SIP header)
 RECORDING = "HOTLINE_RECORDING"             # MixMonitor file of this call
 FALLBACK = "HOTLINE_FALLBACK"               # "1" once the call took the no-Python path
-ROUTE_BEFORE_MENU = "HOTLINE_ROUTE_BEFORE_MENU"  # kept so a failing menu cannot lose the route
 PROMPTS = "HOTLINE_PROMPTS"                 # "&"-joined prompts the dialplan plays first (Playback)
 MENU = "HOTLINE_MENU"                       # IVR menu to run next (AGI ivr), empty = none
 LANGUAGE = "HOTLINE_LANGUAGE"               # CHANNEL(language) for prompts: zh | en
@@ -51,3 +50,10 @@ PAUSE_REASON = "HOTLINE_PAUSE_REASON"       # break | training | meeting | wrapu
 # --- supervisors (extensions_supervisor.conf; set by the AMI listener's Originate) --------
 SPY_TARGET = "HOTLINE_SPY_TARGET"           # ChanSpy channel prefix, "PJSIP/agent1001-"
 SURGE_PROMPT = "HOTLINE_SURGE_PROMPT"       # the announcement a supervisor previews
+
+# The whole routing decision travels as ONE variable (one AGI round trip instead of
+# eleven): comma-separated values in this order, unpacked by the dialplan with
+# Set(ARRAY(<these names>)=${HOTLINE_DECISION}). A test keeps the two lists equal.
+DECISION = "HOTLINE_DECISION"
+DECISION_FIELDS = (ROUTE, QUEUE, QUEUE_OPTIONS, QUEUE_TIMEOUT, OVERFLOW_QUEUE, TRANSFER_TARGET, TRANSFER_KIND,
+                   LANGUAGE, PROMPTS, MENU, LINE)

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """FastAGI benchmark: call setups per second, latency and memory of the `inbound` decision.
 
-    .venv/bin/python bench/agi_load.py [--calls 4000] [--concurrency 16] [--per-process 200]
+    .venv/bin/python bench/agi_load.py [--calls 4000] [--concurrency 16] [--rate 200] [--per-process 200]
 
 It prepares a throw-away installation (SQLite in a temp run folder, seeded),
 starts the real FastAGI server (`hotline agi serve`) as its own process, and
 plays Asterisk: each simulated call connects on loopback, sends an AGI
 environment for a dialed number drawn from the seeded lines, answers every
-command `200 result=1` and measures connect → server close. Then it runs the
+command `200 result=1` and measures connect → server close. Two runs: closed
+loop (``--concurrency`` callers back to back: the most it sustains) and open
+loop (calls offered at ``--rate`` per second whatever the server does, latency
+counted from each call's scheduled start, so queueing shows). Then it runs the
 same handler as a process-per-call pyst2 script and compares CPU and memory per
 call. Results go to stdout as a table; docs/benchmarks.md keeps them.
 """
@@ -81,7 +84,34 @@ def prepare(run_dir: Path) -> dict[str, str]:
     return env
 
 
-def fastagi(env: dict[str, str], calls: int, concurrency: int) -> dict:
+def open_loop(port: int, calls: int, rate: float, workers: int = 32) -> dict:
+    """Offer ``calls`` at ``rate`` per second; latency from the scheduled start (includes any queueing)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = random.Random(54321)
+    latencies: list[float] = []
+    lock = threading.Lock()
+    start = time.perf_counter() + 0.2
+
+    def placed(n: int) -> None:
+        due = start + n / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        one_call(port, f"1850000000.{n}", rng.choice(NUMBERS))
+        with lock:
+            latencies.append(time.perf_counter() - due)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(placed, range(calls)))
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {"rate": rate, "calls": calls, "achieved_per_s": calls / elapsed,
+            "p50_ms": statistics.median(latencies) * 1000,
+            "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000, "max_ms": latencies[-1] * 1000}
+
+
+def fastagi(env: dict[str, str], calls: int, concurrency: int, rate: float) -> dict:
     from hotline.config import Settings
 
     port = Settings.from_env(env).ports.agi
@@ -106,7 +136,7 @@ def fastagi(env: dict[str, str], calls: int, concurrency: int) -> dict:
         def worker() -> None:
             for n in counter:
                 seconds, commands = one_call(port, f"1800000000.{n}", dialed[n])
-                assert commands >= 8, f"call {n}: only {commands} commands — the handler failed?"
+                assert commands == 1, f"call {n}: {commands} commands, expected the one decision — handler failed?"
                 with lock:
                     latencies.append(seconds)
 
@@ -119,7 +149,8 @@ def fastagi(env: dict[str, str], calls: int, concurrency: int) -> dict:
         elapsed = time.perf_counter() - started
         cpu = cpu_seconds(server.pid) - cpu_before
         latencies.sort()
-        return {"calls": calls, "concurrency": concurrency, "setups_per_s": calls / elapsed,
+        offered = open_loop(port, min(calls, int(rate * 10)), rate)
+        return {"open_loop": offered, "calls": calls, "concurrency": concurrency, "setups_per_s": calls / elapsed,
                 "p50_ms": statistics.median(latencies) * 1000,
                 "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
                 "max_ms": latencies[-1] * 1000, "server_rss_mib": rss_kib(server.pid) / 1024,
@@ -158,15 +189,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=200, help="offered calls per second for the open-loop run")
     parser.add_argument("--per-process", type=int, default=200, help="calls for the per-process comparison")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
         env = prepare(Path(tmp))
-        fast = fastagi(env, args.calls, args.concurrency)
-        print(f"FastAGI  calls={fast['calls']} concurrency={fast['concurrency']}  "
+        fast = fastagi(env, args.calls, args.concurrency, args.rate)
+        print(f"FastAGI closed loop  calls={fast['calls']} concurrency={fast['concurrency']}  "
               f"{fast['setups_per_s']:.0f} setups/s  p50 {fast['p50_ms']:.2f} ms  p99 {fast['p99_ms']:.2f} ms  "
               f"max {fast['max_ms']:.1f} ms  server RSS {fast['server_rss_mib']:.1f} MiB  "
               f"CPU {fast['cpu_ms_per_call']:.2f} ms/call")
+        o = fast["open_loop"]
+        print(f"FastAGI open loop    offered {o['rate']:.0f}/s  calls={o['calls']}  achieved {o['achieved_per_s']:.0f}/s  "
+              f"p50 {o['p50_ms']:.2f} ms  p99 {o['p99_ms']:.2f} ms  max {o['max_ms']:.1f} ms")
         proc = per_process(env, args.per_process)
         print(f"process-per-call  calls={proc['calls']}  CPU {proc['cpu_ms_per_call']:.1f} ms/call  "
               f"wall {proc['wall_ms_per_call']:.1f} ms/call  max RSS {proc['max_rss_mib_per_process']:.1f} MiB")

@@ -22,16 +22,22 @@ def routing_context() -> Context:
                    prompt_exists=lambda lang, name: prompt_exists(settings, lang, name))
 
 
-def apply_route(req: AgiRequest, route: Route) -> None:
-    """Channel variables for the dialplan; HOTLINE_ROUTE last (empty means Python failed)."""
-    req.set_variable(v.LANGUAGE, route.language)
-    req.set_variable(v.QUEUE, route.queue)
-    req.set_variable(v.QUEUE_OPTIONS, "t")
-    req.set_variable(v.QUEUE_TIMEOUT, route.queue_timeout or "")
-    req.set_variable(v.OVERFLOW_QUEUE, route.overflow_queue or "")
-    req.set_variable(v.TRANSFER_TARGET, route.transfer_target or "")
-    req.set_variable(v.TRANSFER_KIND, route.transfer_kind or "")
-    req.set_variable(v.ROUTE, route.kind)
+def apply_route(req: AgiRequest, route: Route, *, prompts: tuple[str, ...] = (), menu: str | None = None,
+                line_number: str | None = None) -> None:
+    """The decision for the dialplan, in one SET VARIABLE (see agi.variables.DECISION_FIELDS).
+
+    An empty HOTLINE_ROUTE after it means Python failed: the dialplan falls back.
+    """
+    values = {
+        v.ROUTE: route.kind, v.QUEUE: route.queue, v.QUEUE_OPTIONS: "t",
+        v.QUEUE_TIMEOUT: route.queue_timeout or "", v.OVERFLOW_QUEUE: route.overflow_queue or "",
+        v.TRANSFER_TARGET: route.transfer_target or "", v.TRANSFER_KIND: route.transfer_kind or "",
+        v.LANGUAGE: route.language, v.PROMPTS: "&".join(prompts), v.MENU: menu or "", v.LINE: line_number or "",
+    }
+    fields = [str(values[name]) for name in v.DECISION_FIELDS]
+    if any("," in value for value in fields):
+        raise ValueError(f"a decision value contains a comma: {fields}")
+    req.set_variable(v.DECISION, ",".join(fields))
 
 
 def handle(req: AgiRequest) -> None:
@@ -54,8 +60,4 @@ def handle(req: AgiRequest) -> None:
     req.session.commit()  # the record is safe before we talk to Asterisk again (and SQLite's writer is free)
     req.log.info("dialed %s: %s %s (%s)%s", req.dialed_number, route.kind,
                  route.transfer_target or route.queue, route.reason, f", menu {route.menu}" if route.menu else "")
-    req.set_variable(v.PROMPTS, "&".join(prompts))
-    req.set_variable(v.MENU, route.menu or "")
-    if line_number is not None:
-        req.set_variable(v.LINE, line_number)
-    apply_route(req, route)
+    apply_route(req, route, prompts=prompts, menu=route.menu, line_number=line_number)

@@ -33,7 +33,7 @@ def handle(req: AgiRequest) -> None:
     req.session.commit()
     req.log.info("menu %s: path %r → %s %s (%s)", menu, result.path, route.kind,
                  route.transfer_target or route.queue, result.reason)
-    apply_route(req, route)
+    apply_route(req, route, line_number=line.number if line is not None else None)
 
 
 def route_for(req: AgiRequest, config, result, line) -> Route:

@@ -112,3 +112,9 @@ def test_templates_hold_no_secrets():
             m = re.match(r"\s*(secret|password)\s*=\s*(.*)", line)
             if m:
                 assert m.group(2).startswith("{{"), f"{path}: literal {m.group(1)}"
+
+
+def test_the_dialplan_unpacks_the_decision_in_pythons_field_order():
+    dialplan = (ASTERISK_CONF_DIR / "pbx" / "extensions.conf").read_text()
+    unpacked = re.search(r"Set\(ARRAY\(([A-Z_,]+)\)=\$\{HOTLINE_DECISION\}\)", dialplan).group(1).split(",")
+    assert tuple(unpacked) == variables.DECISION_FIELDS

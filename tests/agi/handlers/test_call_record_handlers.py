@@ -18,15 +18,25 @@ def server(start_server):
 
 
 def inbound(place_call, server, dialed, trace="t-1"):
-    return place_call(server, "inbound", [trace, "", f"/rec/{dialed}.wav"],
-                      env={"agi_dnid": dialed, "agi_extension": dialed})
+    ch = place_call(server, "inbound", [trace, "", f"/rec/{dialed}.wav"],
+                    env={"agi_dnid": dialed, "agi_extension": dialed})
+    ch.decision = decision_of(ch)
+    return ch
+
+
+def decision_of(ch) -> dict[str, str]:
+    """The variables the dialplan unpacks with ARRAY() from the one HOTLINE_DECISION value."""
+    values = ch.variables[v.DECISION].split(",")
+    assert len(values) == len(v.DECISION_FIELDS), values
+    return dict(zip(v.DECISION_FIELDS, values))
 
 
 def test_dual_line_is_tagged_and_queued(server, place_call, session_factory):
     ch = inbound(place_call, server, "12315")
-    assert ch.variables[v.ROUTE] == "queue"
-    assert ch.variables[v.QUEUE] == "12345"
-    assert ch.variables[v.LINE] == "12315"
+    assert ch.decision[v.ROUTE] == "queue"
+    assert ch.decision[v.QUEUE] == "12345"
+    assert ch.decision[v.LINE] == "12315"
+    assert ch.decision[v.PROMPTS] == "hotline/greeting-12315" or ch.decision[v.PROMPTS] == "hotline/greeting-dual"
     with session_factory() as s:
         call = call_repo.get_by_uniqueid(s, ch.uniqueid)
         assert call.line.number == "12315" and call.line_mode == "dual"
@@ -37,8 +47,8 @@ def test_dual_line_is_tagged_and_queued(server, place_call, session_factory):
 
 def test_unknown_number_goes_to_12345_untagged(server, place_call, session_factory):
     ch = inbound(place_call, server, "55555555")
-    assert ch.variables[v.ROUTE] == "queue" and ch.variables[v.QUEUE] == "12345"
-    assert v.LINE not in ch.variables
+    assert ch.decision[v.ROUTE] == "queue" and ch.decision[v.QUEUE] == "12345"
+    assert ch.decision[v.LINE] == "" and ch.decision[v.MENU] == "main"
     with session_factory() as s:
         call = call_repo.get_by_uniqueid(s, ch.uniqueid)
         assert call.line is None and call.department is None and call.dialed_number == "55555555"
@@ -51,7 +61,7 @@ def test_line_outside_its_active_window_is_not_tagged(server, place_call, sessio
         s.commit()
     config_snapshot.CACHE.invalidate()   # in production: within config_snapshot.TTL seconds
     ch = inbound(place_call, server, "12315")
-    assert ch.variables[v.QUEUE] == "12345" and v.LINE not in ch.variables
+    assert ch.decision[v.QUEUE] == "12345" and ch.decision[v.LINE] == ""
 
 
 def test_overflow_queue_and_its_timeout_are_given_to_the_dialplan(server, place_call, session_factory):
@@ -61,8 +71,15 @@ def test_overflow_queue_and_its_timeout_are_given_to_the_dialplan(server, place_
         main = s.query(Queue).filter_by(name="12345").one()
         expected_timeout = str(main.max_wait_seconds) if main.overflow_queue else ""
         expected_overflow = main.overflow_queue.name if main.overflow_queue else ""
-    assert ch.variables[v.OVERFLOW_QUEUE] == expected_overflow
-    assert ch.variables[v.QUEUE_TIMEOUT] == expected_timeout
+    assert ch.decision[v.OVERFLOW_QUEUE] == expected_overflow
+    assert ch.decision[v.QUEUE_TIMEOUT] == expected_timeout
+
+
+def test_emergency_decision_is_a_transfer_without_prompts(server, place_call):
+    ch = inbound(place_call, server, "110")
+    assert ch.decision[v.ROUTE] == "transfer" and ch.decision[v.TRANSFER_TARGET] == "PJSIP/110@carrier"
+    assert ch.decision[v.TRANSFER_KIND] == "emergency" and ch.decision[v.PROMPTS] == ""
+    assert len(ch.commands) == 1          # one round trip to Asterisk per call setup
 
 
 def test_answered_then_hung_up(server, place_call, session_factory):
