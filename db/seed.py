@@ -1,4 +1,5 @@
-"""Demo and default configuration (`hotline seed`): departments, lines, queues, agents.
+"""Demo and default configuration (`hotline seed`): departments, lines, queues, agents,
+the ticket classification tree (topics) and working-day calendar overrides.
 
 Idempotent: rows are upserted by their natural key (department code, line
 number, queue name, agent number), only fields named in the YAML are written,
@@ -16,7 +17,7 @@ import yaml
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from db.models import Agent, Department, Line, Queue, QueueMember, new_sip_secret
+from db.models import Agent, CalendarDay, Department, Line, Queue, QueueMember, Topic, new_sip_secret
 from hotline.errors import HotlineError
 
 DATA_DIR = Path(__file__).resolve().parent / "seed_data"
@@ -28,13 +29,15 @@ def seed(session: Session, data_dir: Path = DATA_DIR) -> Counts:
     """Upsert all seed files; flushes but leaves the commit to the caller."""
     counts: Counts = {
         kind: {"created": 0, "updated": 0}
-        for kind in ("departments", "lines", "queues", "agents", "queue_members")
+        for kind in ("departments", "lines", "queues", "agents", "queue_members", "topics", "calendar_days")
     }
     seeder = _Seeder(session, Path(data_dir), counts)
     seeder.departments()
     seeder.lines()
     seeder.queues()
     seeder.agents()
+    seeder.topics()
+    seeder.calendar_days()
     session.flush()
     return counts
 
@@ -100,6 +103,27 @@ class _Seeder:
                 elif member.penalty != penalty:
                     member.penalty = penalty
                     self.counts["queue_members"]["updated"] += 1
+
+    def topics(self) -> None:
+        self._topic_tree(self._load("topics.yaml"), parent=None)
+
+    def _topic_tree(self, entries: list[dict[str, Any]], parent: Topic | None) -> None:
+        for entry in entries:
+            values = dict(entry)
+            children = values.pop("children", None) or []
+            if "department" in values:
+                code = values.pop("department")
+                values["department"] = self._department(code, f"topic {values.get('code')}")
+            values["parent"] = parent
+            topic = self._upsert(Topic, "topics", "code", values)
+            self._topic_tree(children, topic)
+
+    def calendar_days(self) -> None:
+        for values in self._load("calendar_days.yaml"):
+            if not isinstance(values.get("day"), dt.date):
+                raise HotlineError(f"seed data calendar_days.yaml: {values.get('day')!r} is not a date",
+                                   "write days as YYYY-MM-DD")
+            self._upsert(CalendarDay, "calendar_days", "day", values)
 
     # --- helpers ------------------------------------------------------------
     def _department(self, code: str | None, where: str) -> Department | None:
@@ -173,7 +197,8 @@ def _check_fields(model: type, kind: str, key: str, values: dict[str, Any]) -> N
             f"seed data: {kind} {values[key]!r} has unknown fields {', '.join(unknown)}",
             f"use only: {', '.join(sorted(known))}",
         )
-    values[key] = str(values[key])  # YAML may read an unquoted number as an int
+    if not isinstance(values[key], dt.date):
+        values[key] = str(values[key])  # YAML may read an unquoted number as an int
 
 
 def _naive_utc(value: Any) -> Any:

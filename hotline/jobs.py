@@ -63,6 +63,8 @@ def record_unrecorded_calls() -> int:
 PERIODIC: list[tuple[int, str]] = [
     (30, "hotline.jobs.record_unrecorded_calls"),
     (3600, "hotline.jobs.close_stale_calls_now"),
+    # tickets: 签收催办 reminders, 逾期督办 escalation, and the notification sweep
+    (60, "tickets.jobs.watch_now"),
 ]
 
 

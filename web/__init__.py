@@ -22,4 +22,16 @@ def create_app(config: dict | None = None) -> Flask:
     # one blueprint per area; each area registers its role's start page with auth.register_home
     from web.supervisor import bp as supervisor_bp
     app.register_blueprint(supervisor_bp)
+    from web.agent_workspace import bp as agent_bp
+    app.register_blueprint(agent_bp)
+    from web.department import bp as department_bp
+    app.register_blueprint(department_bp)
+    from web.review import bp as review_bp
+    app.register_blueprint(review_bp)
+    from web.ticket_admin import bp as ticket_admin_bp
+    app.register_blueprint(ticket_admin_bp)
+    from web.api import bp as api_bp
+    app.register_blueprint(api_bp)
+    from web.open311 import bp as open311_bp
+    app.register_blueprint(open311_bp)
     return app

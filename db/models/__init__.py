@@ -6,17 +6,36 @@ from db.models.lines import Line, LineMode
 from db.models.queues import Agent, Queue, QueueMember, new_sip_secret
 from db.models.users import CentreSetting, Role, User
 from db.models.tickets import (
+    AssignmentRole,
+    Satisfaction,
     Ticket,
+    TicketAssignment,
     TicketCategory,
     TicketChannel,
+    TicketCounter,
     TicketEvent,
+    TicketExtension,
+    TicketState,
     TicketUrgency,
     ticket_calls,
 )
+from db.models.topics import Topic
+from db.models.calendar import CalendarDay
+from db.models.notifications import ApiClient, TicketNotification
 
 __all__ = [
     "NAMING_CONVENTION",
     "Agent",
+    "ApiClient",
+    "AssignmentRole",
+    "CalendarDay",
+    "Satisfaction",
+    "TicketAssignment",
+    "TicketCounter",
+    "TicketExtension",
+    "TicketNotification",
+    "TicketState",
+    "Topic",
     "Base",
     "Call",
     "CentreSetting",

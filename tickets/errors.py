@@ -1,0 +1,56 @@
+"""Typed ticket errors: each carries an HTTP status and a stable error id for the APIs."""
+from __future__ import annotations
+
+
+class TicketError(Exception):
+    status = 400
+    error_id = "ticket_error"
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+    def as_dict(self) -> dict:
+        body = {"id": self.error_id, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return body
+
+
+class InvalidInput(TicketError):
+    """Bad or missing input; ``fields`` says which field and why."""
+
+    status = 400
+    error_id = "invalid_input"
+
+    @classmethod
+    def of(cls, fields: dict[str, str]) -> "InvalidInput":
+        summary = "; ".join(f"{name}: {why}" for name, why in fields.items())
+        return cls(f"invalid input — {summary}", fields)
+
+
+class NotAllowed(TicketError):
+    """The actor has no right to do this to this ticket."""
+
+    status = 403
+    error_id = "not_allowed"
+
+
+class TicketNotFound(TicketError):
+    status = 404
+    error_id = "not_found"
+
+
+class IllegalTransition(TicketError):
+    """The event is not possible in the ticket's current state."""
+
+    status = 409
+    error_id = "illegal_transition"
+
+
+class TicketConflict(TicketError):
+    """Someone else changed the ticket since it was read (row version moved on)."""
+
+    status = 409
+    error_id = "conflict"

@@ -1,0 +1,104 @@
+"""The centre's side of the loop (中心审核): queues of returns, extensions, replies and return visits.
+
+Reviewers (审核员) decide; supervisors (值班长) and admins look and 督办;
+agents open a ticket here when a citizen calls about it again (回访, 重启).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from sqlalchemy import or_, select
+
+from db.models import Call, Role, Ticket, TicketState
+from db.repositories import tickets as ticket_repo
+from tickets.errors import TicketError
+from tickets.privacy import citizen_for
+from tickets.states import OPEN_STATES
+from tickets.workflow import available_events
+from web import ticket_views as tv
+from web.auth import login_required, register_home
+
+bp = Blueprint("review", __name__, url_prefix="/centre")
+bp.record_once(lambda state: tv.init_app(state.app))
+register_home(Role.reviewer, "review.queue")
+
+CENTRE = (Role.reviewer, Role.supervisor, Role.admin, Role.agent)
+QUEUES = [  # (title, states) of the review queue page, in the order a reviewer works them
+    ("待派单 To dispatch (web, SMS, WeChat, saved drafts)", (TicketState.intake,)),
+    ("退单待审 Returns", (TicketState.returned,)),
+    ("延期待审 Extension requests", (TicketState.extension_requested,)),
+    ("答复待审 Replies to review", (TicketState.replied,)),
+    ("待回访 Return visits", (TicketState.awaiting_visit,)),
+    ("已回访待办结 Visited, to close", (TicketState.visited,)),
+]
+
+
+@bp.get("/")
+@login_required(Role.reviewer, Role.supervisor, Role.admin)
+def queue():
+    s = tv.db()
+    queues = [(title, ticket_repo.search(s, states=states, limit=100)) for title, states in QUEUES]
+    late = list(s.scalars(select(Ticket).where(Ticket.state.in_(OPEN_STATES),
+                                               or_(Ticket.overdue, Ticket.accept_overdue, Ticket.supervised))
+                          .order_by(Ticket.handle_due_at).limit(100)))
+    return render_template("review/queue.html", queues=queues, late=late, counts=ticket_repo.count_by_state(s))
+
+
+@bp.get("/tickets")
+@login_required(*CENTRE)
+def search():
+    s, args = tv.db(), request.args
+    states = [TicketState(v) for v in args.getlist("state") if v in TicketState.__members__]
+    department_id = tv.department_id(s, args.get("department"))
+    flag = {"1": True, "0": False}
+    tickets = ticket_repo.search(s, states=states or None, number=args.get("number") or None,
+                                 phone=args.get("phone") or None, department_id=department_id,
+                                 overdue=flag.get(args.get("overdue", "")),
+                                 supervised=flag.get(args.get("supervised", "")), limit=200)
+    return render_template("review/search.html", tickets=tickets, targets=tv.dispatch_targets(s),
+                           states=list(TicketState), args=args)
+
+
+@bp.get("/tickets/<number>")
+@login_required(*CENTRE)
+def ticket(number: str):
+    return _ticket_page(number)
+
+
+@bp.post("/tickets/<number>/<event>")
+@login_required(*CENTRE)
+def act(number: str, event: str):
+    try:
+        ticket = tv.apply_event(number, event, request.form)
+    except TicketError as refused:
+        if refused.status == 404:
+            abort(404, description=refused.message)
+        return _ticket_page(number, error=refused, kept={event: request.form}), refused.status
+    flash(f"{ticket.number}: {tv.label(event)} ✓ → {tv.label(ticket.state)}")
+    return redirect(url_for("review.ticket", number=ticket.number))
+
+
+@bp.get("/recordings/<int:call_id>")
+@login_required(*CENTRE)
+def recording(call_id: int):
+    """A linked call's recording (录音), only from the installation's recordings folder."""
+    call = tv.db().get(Call, call_id)
+    if call is None or not call.recording_file:
+        abort(404, description="this call has no recording")
+    folder = current_app.config["HOTLINE_SETTINGS"].recordings_dir.resolve()
+    path = Path(call.recording_file).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        abort(404, description="the recording file is not in the recordings folder (yet)")
+    return send_file(path, mimetype="audio/wav")
+
+
+def _ticket_page(number: str, error: TicketError | None = None, kept: dict | None = None):
+    s = tv.db()
+    ticket = ticket_repo.by_number(s, number)
+    if ticket is None:
+        abort(404, description=f"there is no ticket {number}")
+    me = tv.actor()
+    return render_template("review/ticket.html", t=ticket, citizen=citizen_for(ticket, me),
+                           events=available_events(ticket, me), history=ticket_repo.history(s, ticket),
+                           targets=tv.dispatch_targets(s), error=error, kept=kept or {})
