@@ -31,9 +31,10 @@ def render_asterisk(settings: Settings, instances: tuple[AsteriskInstance, Aster
     build_prompts(settings)  # before rendering: the sounds folder links what exists (fast when built)
     with session_scope(_session_factory(settings)) as session:
         agents, queues = render.agents_and_queues(session)
+        supervisors = render.supervisor_phones(settings, session)
     pbx, carrier = instances
-    pbx.render(render.pbx_context(settings, agents, queues))
-    carrier.render(render.carrier_context(settings, agents, settings.softphones))
+    pbx.render(render.pbx_context(settings, agents, queues, supervisors))
+    carrier.render(render.carrier_context(settings, agents, settings.softphones, supervisors))
     return instances
 
 
@@ -77,6 +78,8 @@ def system_up(settings: Settings, echo: Callable[[str], None] = print) -> None:
     for svc in services.python_services(settings):
         pid, started = services.start(settings, svc)
         echo(f"{svc.name:<17} {'started' if started else 'running'} (pid {pid})  {svc.description}")
+    from queue_logic.agent_sessions import login_simulated_agents
+    echo(login_simulated_agents(settings, _session_factory(settings)))
     echo(f"logs and pid files: {settings.run_dir}")
 
 

@@ -22,6 +22,10 @@ def create_app(config: dict | None = None) -> Flask:
     # one blueprint per area; each area registers its role's start page with auth.register_home
     from web.supervisor import bp as supervisor_bp
     app.register_blueprint(supervisor_bp)
+    from web.wallboard import bp as wallboard_bp
+    app.register_blueprint(wallboard_bp)
+    from web.agent_state import bp as agent_state_bp
+    app.register_blueprint(agent_state_bp)
     from web.agent_workspace import bp as agent_bp
     app.register_blueprint(agent_bp)
     from web.department import bp as department_bp

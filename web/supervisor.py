@@ -10,7 +10,6 @@ from web.auth import login_required, register_home
 from web.database import session
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
-register_home(Role.supervisor, "supervisor.overview")
 register_home(Role.admin, "supervisor.overview")
 
 

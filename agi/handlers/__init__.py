@@ -2,12 +2,13 @@
 
 Explicit, so a test can compare it with the script names the dialplan uses.
 """
-from agi.handlers import agent_connect, hangup, inbound, ivr, ping
+from agi.handlers import agent_connect, agent_queues, hangup, inbound, ivr, ping
 
 HANDLERS = {
     "inbound": inbound.handle,
     "ivr": ivr.handle,
     "agent_connect": agent_connect.handle,
+    "agent_queues": agent_queues.handle,
     "hangup": hangup.handle,
     "ping": ping.handle,
 }

@@ -40,10 +40,19 @@ def agents_and_queues(session: Session) -> tuple[list[dict], list[dict]]:
     return agents, queues
 
 
-def pbx_context(settings: Settings, agents: list[dict], queues: list[dict]) -> dict:
+def supervisor_phones(settings: Settings, session: Session) -> list[dict]:
+    """Supervisors' own SIP phones (listen / whisper / barge ring there)."""
+    from queue_logic.supervisor_phones import supervisor_phones as phones
+
+    return phones(settings, session)
+
+
+def pbx_context(settings: Settings, agents: list[dict], queues: list[dict],
+                supervisors: list[dict] | tuple = ()) -> dict:
     return {
         "agents": agents,
         "queues": queues,
+        "supervisors": list(supervisors),
         "sip_bind": settings.sip_bind,
         "carrier_host": settings.carrier_host,
         "carrier_port": settings.ports.carrier_sip,
@@ -54,16 +63,19 @@ def pbx_context(settings: Settings, agents: list[dict], queues: list[dict]) -> d
     }
 
 
-def carrier_context(settings: Settings, agents: list[dict], softphones: str = "all") -> dict:
-    """``softphones``: "all", "none", or a comma list of agent numbers to simulate."""
+def carrier_context(settings: Settings, agents: list[dict], softphones: str = "all",
+                    supervisors: list[dict] | tuple = ()) -> dict:
+    """``softphones``: "all", "none", or a comma list of agent numbers / supervisor usernames to simulate."""
     if softphones == "all":
-        chosen = agents
+        chosen, chosen_supervisors = agents, list(supervisors)
     elif softphones in ("", "none"):
-        chosen = []
+        chosen, chosen_supervisors = [], []
     else:
         wanted = {s.strip() for s in softphones.split(",")}
         chosen = [a for a in agents if a["number"] in wanted]
-    return {"softphones": chosen, "trace_header": TRACE_HEADER, "default_language": "en"}
+        chosen_supervisors = [s for s in supervisors if s["username"] in wanted]
+    return {"softphones": chosen, "supervisor_phones": chosen_supervisors, "trace_header": TRACE_HEADER,
+            "default_language": "en"}
 
 
 def instances(settings: Settings, binary: AsteriskBinary) -> tuple[AsteriskInstance, AsteriskInstance]:

@@ -19,13 +19,16 @@ QUEUES = [{"name": "12345", "display_name": "12345 普通话", "strategy": "rrme
           {"name": "english", "display_name": "English desk", "strategy": "rrmemory", "wrapup_seconds": 15,
            "service_level_seconds": 15, "members": [dict(AGENTS[1], penalty=0), dict(AGENTS[0], penalty=1)]}]
 
+SUPERVISORS = [{"username": "supervisor", "name": "值班长", "sip_username": "sup-supervisor", "sip_secret": "pw-sup"},
+               {"username": "night", "name": "夜班", "sip_username": "sup-night", "sip_secret": "pw-night"}]
+
 
 @pytest.fixture
 def rendered(tmp_path):
     settings = Settings.from_env({"HOTLINE_RUN_DIR": str(tmp_path), "HOTLINE_PORT_OFFSET": "10"})
     pbx, carrier = render.instances(settings, AsteriskBinary(root=None))
-    pbx.render(render.pbx_context(settings, AGENTS, QUEUES))
-    carrier.render(render.carrier_context(settings, AGENTS, "1004"))
+    pbx.render(render.pbx_context(settings, AGENTS, QUEUES, SUPERVISORS))
+    carrier.render(render.carrier_context(settings, AGENTS, "1004,supervisor", SUPERVISORS))
     return settings, pbx.etc_dir, carrier.etc_dir
 
 
@@ -64,11 +67,12 @@ def test_every_agent_gets_an_endpoint_auth_and_aor(rendered):
     assert transport["bind"] == ["127.0.0.1:5070"]
 
 
-def test_queues_list_their_members(rendered):
+def test_queues_have_no_static_members_agents_log_in(rendered):
+    """Membership is dynamic (QueueAdd at login) and survives an Asterisk restart (astdb)."""
     _, pbx_etc, _ = rendered
     queues = dict(sections((pbx_etc / "queues.conf").read_text()))
-    assert queues["english"]["member"] == ["PJSIP/agent1004,0,1004 Emily,PJSIP/agent1004",
-                                            "PJSIP/agent1001,1,1001 张伟,PJSIP/agent1001"]
+    assert all("member" not in body for body in queues.values())
+    assert queues["general"]["persistentmembers"] == ["yes"]
     assert queues["12345"]["wrapuptime"] == ["15"]
 
 
@@ -76,7 +80,24 @@ def test_carrier_registers_only_the_chosen_softphones(rendered):
     _, _, carrier_etc = rendered
     regs = [name for name, body in sections((carrier_etc / "pjsip.conf").read_text())
             if body.get("type") == ["registration"]]
-    assert regs == ["phone-agent1004"]
+    assert regs == ["phone-agent1004", "phone-sup-supervisor"]
+
+
+def test_chosen_softphones_can_dial_feature_codes_as_their_agent(rendered):
+    _, _, carrier_etc = rendered
+    found = sections((carrier_etc / "pjsip.conf").read_text())
+    endpoint = next(body for name, body in found if name == "phone-agent1004" and body["type"] == ["endpoint"])
+    assert endpoint["from_user"] == ["agent1004"] and endpoint["outbound_auth"] == ["phone-agent1004"]
+
+
+def test_every_supervisor_gets_a_phone(rendered):
+    _, pbx_etc, _ = rendered
+    found = sections((pbx_etc / "pjsip.conf").read_text())
+    for sup in SUPERVISORS:
+        types = {body["type"][0]: body for name, body in found if name == sup["sip_username"]}
+        assert set(types) == {"endpoint", "auth", "aor"}
+        assert types["auth"]["password"] == [sup["sip_secret"]]
+        assert types["endpoint"]["context"] == ["supervisors"]
 
 
 def test_asterisk_conf_points_every_folder_at_the_run_folder(rendered):
@@ -90,8 +111,17 @@ def _agi_scripts(text: str) -> set[str]:
     return set(re.findall(r"AGI\(\$\{HOTLINE_AGI\}/([a-z_]+)", text))
 
 
+def _dialplan() -> str:
+    """extensions.conf with the files it #includes (agents', supervisors')."""
+    folder = ASTERISK_CONF_DIR / "pbx"
+    main = (folder / "extensions.conf").read_text()
+    included = re.findall(r"^#include\s+(\S+)", main, flags=re.M)
+    assert "extensions_agents.conf" in included and "extensions_supervisor.conf" in included
+    return "\n".join([main] + [(folder / name).read_text() for name in included])
+
+
 def test_every_agi_script_in_the_dialplan_has_a_handler_and_back():
-    dialplan = (ASTERISK_CONF_DIR / "pbx" / "extensions.conf").read_text()
+    dialplan = _dialplan()
     used = _agi_scripts(dialplan)
     assert used <= set(HANDLERS), f"dialplan calls scripts with no handler: {used - set(HANDLERS)}"
     # "ping" is the health check of `hotline up`/`status`, not a dialplan entry point
@@ -99,7 +129,7 @@ def test_every_agi_script_in_the_dialplan_has_a_handler_and_back():
 
 
 def test_dialplan_uses_only_channel_variables_defined_in_agi_variables():
-    dialplan = (ASTERISK_CONF_DIR / "pbx" / "extensions.conf").read_text()
+    dialplan = _dialplan()
     defined = {v for k, v in vars(variables).items() if k.isupper() and isinstance(v, str)}
     globals_ = {"HOTLINE_AGI"}  # [globals] of the dialplan itself
     used = set(re.findall(r"\b(HOTLINE_[A-Z_]+)\b", dialplan)) - globals_

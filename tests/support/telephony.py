@@ -95,6 +95,16 @@ class Hotline:
             time.sleep(0.2)
         raise AssertionError(f"softphones not registered within {timeout}s: {agents - self.registered_agents()}")
 
+    def login_all_agents(self) -> None:
+        """Queue membership is dynamic: log every agent in (QueueAdd) and wait until QueueStatus shows it."""
+        from queue_logic.agent_sessions import login_direct
+        from queue_logic.directory import load_directory
+
+        with self.session_factory()() as session:
+            agents = [a for a in load_directory(session).agents.values() if a.queues]
+        with self.pbx_ami() as ami:
+            login_direct(ami, agents)
+
     def web_app(self):
         """The Flask app on this installation's database (use its test_client())."""
         from web import create_app
@@ -138,6 +148,7 @@ def start_hotline(run_dir: Path, database_url: str | None = None) -> Hotline:
             inst.start()
         hotline.start_service("agi")
         hotline.wait_registered({"agent1001", "agent1002", "agent1003", "agent1004"})
+        hotline.login_all_agents()
     except BaseException:
         stop_hotline(hotline)
         raise

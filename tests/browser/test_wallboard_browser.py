@@ -1,0 +1,146 @@
+"""The supervisor's wallboard in a real Chromium, served by the real web process (gunicorn gthread),
+fed by the real AMI listener from the real Asterisk under a real SIP call.
+
+"Within 1 s" is measured from the Asterisk event's own Timestamp to the moment
+the page's DOM shows it.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+pytestmark = pytest.mark.asterisk
+
+LIVE_WITHIN = 1.0
+
+
+@pytest.fixture(scope="module")
+def wallboard(hotline, browser):
+    hotline.start_service("ami")
+    hotline.start_service("web")
+    base = f"http://127.0.0.1:{hotline.settings.ports.web}"
+    browser.get(f"{base}/login")
+    browser.find_element(By.NAME, "username").send_keys("supervisor")
+    browser.find_element(By.NAME, "password").send_keys(hotline.passwords["supervisor"])
+    browser.find_element(By.CSS_SELECTOR, "form button, form input[type=submit]").click()
+    wait_dom(browser, "return location.pathname", lambda p: p == "/supervisor/wallboard/", 10, "the wallboard home")
+    wait_dom(browser, "return document.querySelectorAll('#agents tr[data-agent]').length",
+             lambda n: n == 4, 10, "four agents on the board")
+    yield browser
+    browser.get("about:blank")        # close the stream, so the web process stops at once
+    hotline.stop_service("web")
+    hotline.stop_service("ami")
+
+
+def wait_dom(browser, script: str, ok, timeout: float, what: str):
+    """Poll the page every 20 ms; returns (value, time.time() when it first satisfied ``ok``)."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        value = browser.execute_script(script)
+        if ok(value):
+            return value, time.time()
+        time.sleep(0.02)
+    raise AssertionError(f"the page did not show {what} within {timeout}s (last: {value!r})")
+
+
+def paused_in_asterisk(hotline, interface: str) -> set[tuple[str, str]]:
+    with hotline.pbx_ami() as ami:
+        return {(e["Paused"], e["PausedReason"]) for e in ami.action_list("QueueStatus")
+                if e["Event"] == "QueueMember" and e["Location"] == interface}
+
+
+def test_a_real_call_shows_waiting_then_talking_within_a_second(hotline, wallboard):
+    hotline.carrier.cli("dialplan set global SOFTPHONE_RING 3")   # the caller waits while an agent rings
+    result: dict = {}
+    try:
+        with hotline.pbx_ami() as ami:
+            call = threading.Thread(target=lambda: result.update(hotline.call("12315", "--hangup-after", "10")))
+            call.start()
+            joined = ami.wait_event(lambda m: m.get("Event") == "QueueCallerJoin", 30)
+            assert joined is not None
+            row = f"#callers tr[data-caller='{joined['Uniqueid']}']"
+            line, shown = wait_dom(wallboard, f"const r = document.querySelector(\"{row}\"); "
+                                              "return r && r.querySelector('.line').textContent",
+                                   bool, 5, "the waiting caller")
+            assert shown - float(joined["Timestamp"]) < LIVE_WITHIN
+            assert line.startswith("12315")
+            waiting, _ = wait_dom(wallboard, "return document.querySelector(\"[data-queue='12345'] "
+                                             "[data-kpi='waiting']\").textContent", lambda v: v == "1", 1,
+                                  "one waiting in 12345")
+
+            connect = ami.wait_event(lambda m: m.get("Event") == "AgentConnect", 20)
+            assert connect is not None
+            agent = connect["MemberName"].split()[0]
+            script = (f"const r = document.querySelector(\"#agents tr[data-agent='{agent}']\"); "
+                      "return r && r.dataset.state + '|' + r.querySelector('.line').textContent")
+            state, shown = wait_dom(wallboard, script, lambda v: v and v.startswith("talking|12315"), 5,
+                                    f"agent {agent} talking")
+            assert shown - float(connect["Timestamp"]) < LIVE_WITHIN
+            wait_dom(wallboard, f"return document.querySelector(\"#callers tr[data-caller='{joined['Uniqueid']}']\")",
+                     lambda r: r is None, 1, "the caller gone from the waiting list")
+        call.join(40)
+    finally:
+        hotline.carrier.cli("dialplan set global SOFTPHONE_RING 1")
+    assert result["outcome"] == "answered"
+    answered, _ = wait_dom(wallboard, "return document.querySelector(\"[data-queue='12345'] "
+                                      "[data-kpi='answered']\").textContent", lambda v: v == "1", 3,
+                           "one answered today")
+
+
+def click_in_agent_row(browser, agent: str, css: str, select_value: str | None = None) -> None:
+    """The row may be re-rendered by a fresh snapshot between find and click: try again then."""
+    for _ in range(20):
+        try:
+            row = browser.find_element(By.CSS_SELECTOR, f"#agents tr[data-agent='{agent}']")
+            if select_value is not None:
+                Select(row.find_element(By.CSS_SELECTOR, "select")).select_by_value(select_value)
+            row.find_element(By.CSS_SELECTOR, css).click()
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.05)
+    raise AssertionError(f"could not click {css} for agent {agent}")
+
+
+def test_pause_and_unpause_from_the_page_reach_asterisk(hotline, wallboard):
+    click_in_agent_row(wallboard, "1004", "button[data-action='pause']", select_value="training")
+    deadline = time.monotonic() + 3
+    while paused_in_asterisk(hotline, "PJSIP/agent1004") != {("1", "training")} and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert paused_in_asterisk(hotline, "PJSIP/agent1004") == {("1", "training")}
+    wait_dom(wallboard, "return document.querySelector(\"#agents tr[data-agent='1004']\").dataset.state",
+             lambda s: s == "paused", 2, "agent 1004 paused")
+
+    click_in_agent_row(wallboard, "1004", "button[data-action='unpause']")
+    deadline = time.monotonic() + 3
+    while paused_in_asterisk(hotline, "PJSIP/agent1004") != {("0", "")} and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert paused_in_asterisk(hotline, "PJSIP/agent1004") == {("0", "")}
+    wait_dom(wallboard, "return document.querySelector(\"#agents tr[data-agent='1004']\").dataset.state",
+             lambda s: s == "idle", 2, "agent 1004 idle again")
+
+
+def test_an_agent_pauses_from_its_own_panel_and_sees_its_state(hotline, wallboard):
+    browser = wallboard
+    base = f"http://127.0.0.1:{hotline.settings.ports.web}"
+    browser.delete_all_cookies()
+    browser.get(f"{base}/login")
+    browser.find_element(By.NAME, "username").send_keys("agent1003")
+    browser.find_element(By.NAME, "password").send_keys(hotline.passwords["agent1003"])
+    browser.find_element(By.CSS_SELECTOR, "form button").click()
+    browser.get(f"{base}/agent/state/panel")
+    state = "return document.getElementById('agent-state').dataset.state"
+    wait_dom(browser, state, lambda s: s == "idle", 5, "the agent's own state")
+    Select(browser.find_element(By.CSS_SELECTOR, "[data-field='reason-choice']")).select_by_value("meeting")
+    browser.find_element(By.CSS_SELECTOR, "button[data-action='pause']").click()
+    wait_dom(browser, state, lambda s: s == "paused", 3, "paused on the agent's panel")
+    assert paused_in_asterisk(hotline, "PJSIP/agent1003") == {("1", "meeting")}
+    assert "meeting" in browser.find_element(By.CSS_SELECTOR, "[data-field='reason']").text
+    browser.find_element(By.CSS_SELECTOR, "button[data-action='unpause']").click()
+    wait_dom(browser, state, lambda s: s == "idle", 3, "idle again on the agent's panel")
+    assert paused_in_asterisk(hotline, "PJSIP/agent1003") == {("0", "")}

@@ -1,0 +1,84 @@
+"""An agent's own state and controls (坐席状态): log in/out, pause with a reason, unpause.
+
+Meant to be embedded in the agent workspace: ``GET /agent/state/panel`` is a
+self-contained HTML fragment (its script streams the agent's state by SSE);
+the JSON endpoints serve any other front end. The same actions exist on the
+softphone as feature codes (*21 *22 *23x *24, extensions_agents.conf).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, stream_with_context
+
+from db.models import Role
+from queue_logic.live_stream import snapshot_stream
+from queue_logic.snapshot import agent_snapshot, today
+from queue_logic.states import PAUSE_REASONS, STATE_LABELS
+from web.auth import login_required
+from web.wallboard import command_response, live_keys, live_redis
+
+bp = Blueprint("agent_state", __name__, url_prefix="/agent/state")
+
+
+def _my_number() -> str:
+    """The web login's agent (工号); a login without one has no phone state."""
+    agent = g.user.agent
+    if agent is None:
+        abort(409, description="this login is not linked to an agent (工号)")
+    return agent.number
+
+
+def _state() -> dict:
+    settings = current_app.config["HOTLINE_SETTINGS"]
+    return agent_snapshot(live_redis(), live_keys(), _my_number(), today(settings.timezone))
+
+
+@bp.get("/")
+@login_required(Role.agent)
+def state():
+    return jsonify(_state())
+
+
+@bp.get("/panel")
+@login_required(Role.agent)
+def panel():
+    return render_template("wallboard/agent_panel.html", state=_state(), reasons=PAUSE_REASONS,
+                           labels=STATE_LABELS)
+
+
+@bp.get("/stream")
+@login_required(Role.agent)
+def stream():
+    number = _my_number()
+    settings = current_app.config["HOTLINE_SETTINGS"]
+    redis_client, keys = live_redis(), live_keys()
+
+    def build() -> dict:
+        return agent_snapshot(redis_client, keys, number, today(settings.timezone))
+
+    events = snapshot_stream(redis_client, keys.live_channel, build, event="state")
+    return Response(stream_with_context(events), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@bp.post("/login")
+@login_required(Role.agent)
+def login():
+    return command_response("login", agent=_my_number())
+
+
+@bp.post("/logout")
+@login_required(Role.agent)
+def logout():
+    return command_response("logout", agent=_my_number())
+
+
+@bp.post("/pause")
+@login_required(Role.agent)
+def pause():
+    return command_response("pause", agent=_my_number(), reason=request.form.get("reason") or "break")
+
+
+@bp.post("/unpause")
+@login_required(Role.agent)
+def unpause():
+    return command_response("unpause", agent=_my_number())
