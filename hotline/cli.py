@@ -468,6 +468,7 @@ def web_serve(dev: bool) -> None:
         return
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "16",
                               "--workers", "2", "--bind", f"{settings.bind_host}:{settings.ports.web}",
+                              "--graceful-timeout", "3",  # open SSE streams must not hold a stop
                               "--access-logfile", "-", "web:create_app()"])
 
 
