@@ -73,3 +73,16 @@ def test_access_matrix(login, role, path):
 @pytest.mark.parametrize("path", sorted(ACCESS))
 def test_anonymous_is_sent_to_login_or_refused(client, path):
     assert client.get(path).status_code in (302, 401)
+
+
+@pytest.mark.parametrize("role, expected", [
+    ("agent", ["/agent/"]), ("clerk", ["/department/"]), ("reviewer", ["/centre/"]),
+    ("supervisor", ["/supervisor/wallboard/", "/supervisor/", "/centre/"]),
+    ("admin", ["/supervisor/wallboard/", "/centre/", "/admin/tickets/"]),
+])
+def test_each_role_sees_links_to_its_areas_and_they_open(login, role, expected):
+    c = login(role)
+    page = c.get("/", follow_redirects=True).get_data(as_text=True)
+    for path in expected:
+        assert f'href="{path}"' in page, (role, path)
+        assert c.get(path).status_code == 200, (role, path)
