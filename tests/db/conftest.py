@@ -15,14 +15,6 @@ if _ROOT not in sys.path:
 from db.migrate import upgrade  # noqa: E402
 from db.seed import seed  # noqa: E402
 from db.session import make_engine, make_session_factory, session_scope  # noqa: E402
-from tests.support.databases import fresh_database  # noqa: E402
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path):
-    """URL of an empty database, dropped after the test."""
-    with fresh_database(request.param, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture

@@ -72,3 +72,20 @@ def fresh_database(kind: str, folder: Path) -> Iterator[str]:
             yield url
     else:
         raise ValueError(f"unknown database kind {kind!r}; expected one of {KINDS}")
+
+
+def migrate_and_seed(url: str) -> dict[str, str]:
+    """Migrate ``url`` to head and load the demo data; returns the demo logins' generated passwords."""
+    from db.migrate import upgrade
+    from db.seed import seed
+    from db.seed_users import seed_users
+    from db.session import make_engine, make_session_factory, session_scope
+
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            seed(session)
+            return seed_users(session)
+    finally:
+        engine.dispose()

@@ -10,12 +10,8 @@ import re
 
 import pytest
 
-from db.migrate import upgrade
-from db.seed import seed
-from db.seed_users import seed_users
-from db.session import make_engine, make_session_factory, session_scope
 from hotline.config import Settings
-from tests.support.databases import fresh_database
+from tests.support.databases import fresh_database, migrate_and_seed
 from web import create_app
 
 ROLE_LOGINS = {"agent": "agent1001", "agent2": "agent1002", "reviewer": "reviewer", "clerk": "scjgj",
@@ -25,13 +21,7 @@ ROLE_LOGINS = {"agent": "agent1001", "agent2": "agent1002", "reviewer": "reviewe
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def ticket_db(request, tmp_path_factory):
     with fresh_database(request.param, tmp_path_factory.mktemp("ticket-web")) as url:
-        upgrade(url)
-        engine = make_engine(url)
-        with session_scope(make_session_factory(engine)) as session:
-            seed(session)
-            passwords = seed_users(session)
-        engine.dispose()
-        yield url, passwords
+        yield url, migrate_and_seed(url)
 
 
 @pytest.fixture(scope="module")

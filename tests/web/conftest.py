@@ -5,12 +5,8 @@ import re
 
 import pytest
 
-from db.migrate import upgrade
-from db.seed import seed
-from db.seed_users import seed_users
-from db.session import make_engine, make_session_factory, session_scope
 from hotline.config import Settings
-from tests.support.databases import fresh_database
+from tests.support.databases import migrate_and_seed
 from web import create_app
 
 ROLES = ("agent", "reviewer", "clerk", "supervisor", "admin")
@@ -19,21 +15,9 @@ LOGIN_FOR_ROLE = {"agent": "agent1001", "reviewer": "reviewer", "clerk": "scjgj"
                   "admin": "admin"}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path):
-    with fresh_database(request.param, tmp_path) as url:
-        yield url
-
-
 @pytest.fixture
 def passwords(database_url):
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    with session_scope(make_session_factory(engine)) as session:
-        seed(session)
-        created = seed_users(session)
-    engine.dispose()
-    return created
+    return migrate_and_seed(database_url)
 
 
 @pytest.fixture
