@@ -31,18 +31,16 @@ def recent_calls():
 
 
 def _live_queues() -> list[dict]:
-    """Queue figures from Redis; an empty list (not an error page) when Redis is down."""
+    """Today's queue figures, as the wallboard computes them; an empty list when Redis is down."""
     import redis
 
     from hotline.redis_conn import redis_client
     from queue_logic.keys import Keys
+    from queue_logic.snapshot import today, wallboard_snapshot
 
     settings = current_app.config["HOTLINE_SETTINGS"]
-    keys = Keys(settings.redis_prefix)
     try:
-        client = redis_client(settings)
-        names = sorted(n.decode() for n in client.smembers(keys.queues))
-        return [{"name": n, **{k.decode(): v.decode() for k, v in client.hgetall(keys.queue(n)).items()}}
-                for n in names]
+        snapshot = wallboard_snapshot(redis_client(settings), Keys(settings.redis_prefix), today(settings.timezone))
     except redis.RedisError:
         return []
+    return snapshot["queues"]

@@ -202,3 +202,15 @@ def test_an_agent_sees_its_own_state_and_pauses_itself(live, passwords):
 def test_agent_state_is_for_agents_only(live, passwords, role):
     app, _, _ = live
     assert logged_in(app, passwords, role).get("/agent/state/").status_code == 403
+
+
+def test_the_supervisor_overview_shows_the_same_queue_figures(live, passwords):
+    app, client, keys = live
+    model = LiveModel(make_directory(), day_of)
+    log_in(model, "1001", ("12345",), now=1000.0)
+    for ev in caller_events("c1"):
+        model.apply(ev, 1005.0)
+    LiveState(client, keys, model).flush()
+    page = logged_in(app, passwords, "supervisor").get("/supervisor/").get_data(as_text=True)
+    row = next(line for line in page.splitlines() if line.startswith("<tr><td>12345</td>"))
+    assert row.startswith("<tr><td>12345</td><td>1</td>"), row      # one caller waiting
