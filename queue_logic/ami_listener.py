@@ -26,10 +26,10 @@ import redis.asyncio as aioredis
 from panoramisk import Manager
 
 from hotline.config import Settings
+from hotline.keys import Keys
 from queue_logic.commands import REPLY_TTL
 from queue_logic.directory import Directory, load_directory
 from queue_logic.executor import CommandExecutor
-from queue_logic.keys import Keys
 from queue_logic.live_state import LiveState
 from queue_logic.model import LiveModel
 from queue_logic.resync import reset_from_queue_status

@@ -16,8 +16,17 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from queue_logic.directory import Directory
-from queue_logic.states import (BUSY_DEVICE, OFFLINE_DEVICE, RINGING_DEVICE, IDLE, LOGGED_OUT, PAUSED, RINGING,
-                                TALKING, WRAPUP)
+from queue_logic.states import (
+    BUSY_DEVICE,
+    IDLE,
+    LOGGED_OUT,
+    OFFLINE_DEVICE,
+    PAUSED,
+    RINGING,
+    RINGING_DEVICE,
+    TALKING,
+    WRAPUP,
+)
 
 LEAVE_GRACE = 2.0          # seconds to wait for AgentConnect after a QueueCallerLeave
 MAX_DIALED = 20000         # channels whose dialed number is remembered

@@ -60,8 +60,8 @@ class RqDispatcher:
     def __call__(self, name: str, *args: Any) -> None:
         from rq import Queue
 
+        from hotline.keys import Keys
         from hotline.redis_conn import redis_client
-        from queue_logic.keys import Keys
 
         keys = Keys(self.settings.redis_prefix)
         queue = Queue(keys.rq_queue, connection=redis_client(self.settings))

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from db.models import Ticket, TicketState
 from db.session import make_engine, make_session_factory, session_scope, utcnow
 from tickets import effects, notifications
+from tickets.context import SYSTEM
 from tickets.deadlines import DEFAULT_TIMEZONE, load_policy
 from tickets.states import WITH_DEPARTMENT, Event
-from tickets.workflow import SYSTEM, transition
+from tickets.workflow import transition
 
 log = logging.getLogger("tickets.jobs")
 
@@ -118,7 +119,7 @@ def deliver_pending(database_url: str, now: dt.datetime | None = None, grace_sec
 
 
 def watch_now() -> dict[str, int]:
-    """The periodic entry point (hotline.jobs.PERIODIC): this process's settings."""
+    """The periodic entry point (ops.scheduler.PERIODIC): this process's settings."""
     from hotline.config import current_settings
 
     settings = current_settings()

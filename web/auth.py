@@ -12,8 +12,7 @@ import functools
 import hmac
 import secrets
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from db.models import Role, User
 from db.session import utcnow

@@ -19,11 +19,11 @@ from db.models import Ticket, Topic
 from db.repositories import tickets as ticket_repo
 from tickets import api_clients
 from tickets import open311 as o311
+from tickets.context import Actor
 from tickets.errors import TicketError
 from tickets.intake import create_ticket
 from tickets.serialize import parse_time
 from tickets.states import OPEN_STATES
-from tickets.workflow import Actor
 from web import ticket_views as tv
 from web.auth import csrf_exempt
 

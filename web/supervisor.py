@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import select
 
+from calls.report import call_as_dict
 from db.models import Call, Line, Role
-from hotline.call_report import call_as_dict
 from web.auth import login_required, register_home
 from web.database import session
 
@@ -34,8 +34,8 @@ def _live_queues() -> list[dict]:
     """Today's queue figures, as the wallboard computes them; an empty list when Redis is down."""
     import redis
 
+    from hotline.keys import Keys
     from hotline.redis_conn import redis_client
-    from queue_logic.keys import Keys
     from queue_logic.snapshot import today, wallboard_snapshot
 
     settings = current_app.config["HOTLINE_SETTINGS"]

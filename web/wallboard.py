@@ -9,18 +9,18 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import (Blueprint, Response, current_app, g, jsonify, render_template, request, stream_with_context)
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, stream_with_context
 
 from db.models import Role
 from hotline.errors import HotlineError
+from hotline.keys import Keys
 from queue_logic import surge
 from queue_logic.commands import SPY_MODES, CommandError, send_command
-from queue_logic.keys import Keys
-from queue_logic.live_stream import snapshot_stream
 from queue_logic.snapshot import today, wallboard_snapshot
 from queue_logic.states import PAUSE_REASONS, STATE_LABELS
 from web.auth import login_required, register_home
 from web.database import session
+from web.streams import snapshot_stream
 
 bp = Blueprint("wallboard", __name__, url_prefix="/supervisor/wallboard")
 register_home(Role.supervisor, "wallboard.board")

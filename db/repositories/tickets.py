@@ -7,8 +7,18 @@ from collections.abc import Sequence
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import (AssignmentRole, Call, Line, LineMode, Ticket, TicketAssignment, TicketEvent, TicketState,
-                       ticket_calls)
+from db.models import (
+    AssignmentRole,
+    Call,
+    Line,
+    LineMode,
+    Ticket,
+    TicketAssignment,
+    TicketEvent,
+    TicketState,
+    ticket_calls,
+)
+from db.models.tickets import OPEN_STATES
 
 # lines whose calls land at 12345 agents: their owners see the tickets that came in through them
 OWNED_LINE_MODES = (LineMode.merged, LineMode.dual, LineMode.self_service)
@@ -139,8 +149,6 @@ def tickets_of_caller(session: Session, phone: str, since: dt.datetime, limit: i
 def open_tickets_since(session: Session, since: dt.datetime, *, topic_id=None, district_id=None,
                        street_id=None, limit: int = 200) -> list[Ticket]:
     """Candidates for 相似工单: open, recent, sharing topic or place."""
-    from tickets.states import OPEN_STATES
-
     matches = [column == value for column, value in ((Ticket.topic_id, topic_id), (Ticket.district_id, district_id),
                                                      (Ticket.street_id, street_id)) if value is not None]
     if not matches:

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import re
-from configparser import ConfigParser
 
 import pytest
 
-import agi.variables as variables
+import hotline.dialplan as variables
 from agi.handlers import HANDLERS
-from hotline.asterisk import render
-from hotline.asterisk.binary import AsteriskBinary
 from hotline.config import ASTERISK_CONF_DIR, Settings
+from ops.asterisk import render
+from ops.asterisk.binary import AsteriskBinary
 
 AGENTS = [{"number": "1001", "name": "张伟", "sip_username": "agent1001", "sip_secret": "pw-one"},
           {"number": "1004", "name": "Emily", "sip_username": "agent1004", "sip_secret": "pw-four"}]

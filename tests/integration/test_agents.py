@@ -10,8 +10,8 @@ import time
 
 import pytest
 
+from hotline.keys import Keys
 from hotline.redis_conn import redis_client
-from queue_logic.keys import Keys
 from queue_logic.snapshot import agent_snapshot, today
 
 pytestmark = pytest.mark.asterisk
@@ -90,7 +90,7 @@ def test_hotline_agents_command_goes_through_the_listener(hotline, listener):
     assert set(membership(hotline, "PJSIP/agent1002").values()) == {("0", "1", "meeting")}
     status = hotline.hotline_cli("agents", "status")
     assert status.returncode == 0
-    line = next(l for l in status.stdout.splitlines() if l.startswith("1002"))
+    line = next(line for line in status.stdout.splitlines() if line.startswith("1002"))
     assert "paused" in line and "meeting" in line
     assert hotline.hotline_cli("agents", "unpause", "1002").returncode == 0
     assert set(membership(hotline, "PJSIP/agent1002").values()) == {("0", "0", "")}

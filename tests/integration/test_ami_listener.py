@@ -18,9 +18,9 @@ import time
 import pytest
 
 from hotline.config import PROJECT_DIR
+from hotline.keys import Keys
 from hotline.redis_conn import redis_client
 from queue_logic.commands import CommandError, send_command
-from queue_logic.keys import Keys
 from queue_logic.snapshot import today, wallboard_snapshot
 
 pytestmark = pytest.mark.asterisk
@@ -93,7 +93,7 @@ class AmiProxy:
 def listener(hotline):
     proxy = AmiProxy(hotline.settings.ports.ami)
     log = open(hotline.settings.log_dir / "ami-test.log", "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "hotline.cli", "ami", "listen"], cwd=PROJECT_DIR,
+    proc = subprocess.Popen([sys.executable, "-m", "ops.cli", "ami", "listen"], cwd=PROJECT_DIR,
                             env={**hotline.env, "HOTLINE_AMI_ADDRESS": f"127.0.0.1:{proxy.port}",
                                  "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT)
     client, keys = redis_client(hotline.settings), Keys(hotline.settings.redis_prefix)

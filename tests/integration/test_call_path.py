@@ -40,8 +40,8 @@ def test_call_to_12345_reaches_python_and_an_agent(hotline):
 
 
 def test_recording_is_written_for_the_answered_part(hotline):
-    from pathlib import Path
     import wave
+    from pathlib import Path
 
     record = hotline.call("12345", "--dtmf", "1", "--dtmf-delay", "1", "--hangup-after", "3")
     path = Path(record["recording_file"])
@@ -81,8 +81,8 @@ def test_nobody_answers_the_caller_hangs_up_abandoned(hotline):
 def test_without_python_the_call_still_reaches_a_human(hotline):
     """FastAGI down → AGISTATUS=FAILURE → the dialplan's fallback queue; the call is parked in AstDB,
     recorded with outcome "fallback" once Python is back; and routing is normal again."""
-    from hotline.citizen_call import CitizenCall, originate
-    from hotline.unrecorded_calls import reconcile
+    from calls.unrecorded import reconcile
+    from ops.citizen_call import CitizenCall, originate
 
     hotline.stop_service("agi")
     try:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from db.models import Call, Ticket
 from db.repositories import tickets as ticket_repo
-from tests.tickets.web_fixtures import csrf_of
+from tests.support.web import csrf_of
 
 pytestmark = pytest.mark.asterisk
 
@@ -100,8 +100,8 @@ def deliver_queued_notifications(hotline, number: str) -> None:
     from rq import Queue, SimpleWorker
 
     from db.models import TicketNotification
+    from hotline.keys import Keys
     from hotline.redis_conn import redis_client
-    from queue_logic.keys import Keys
 
     conn = redis_client(hotline.settings)
     queue = Queue(Keys(hotline.settings.redis_prefix).rq_queue, connection=conn)

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
+from hotline.keys import Keys
 from hotline.redis_conn import redis_client
-from queue_logic.keys import Keys
 from tests.web.conftest import csrf_of
 
 pytestmark = pytest.mark.asterisk

@@ -16,11 +16,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline import services
 from hotline.ami import AmiClient
-from hotline.asterisk import binary, render
 from hotline.config import PROJECT_DIR, Settings
-from hotline.runtime import render_asterisk
+from ops import services
+from ops.asterisk import binary, render
+from ops.runtime import render_asterisk
 
 TEST_PORT_OFFSET = int(os.environ.get("HOTLINE_TEST_PORT_OFFSET", "2000"))
 WRAPUP_SECONDS = 1
@@ -69,7 +69,7 @@ class Hotline:
     # --- what tests do ---------------------------------------------------------------
     def hotline_cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         """Run the real `hotline` command against this installation."""
-        return subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=self.env, cwd=PROJECT_DIR,
+        return subprocess.run([sys.executable, "-m", "ops.cli", *args], env=self.env, cwd=PROJECT_DIR,
                               capture_output=True, text=True, timeout=timeout)
 
     def call(self, number: str, *extra: str) -> dict:
@@ -156,8 +156,8 @@ def start_hotline(run_dir: Path, database_url: str | None = None) -> Hotline:
 
 
 def stop_hotline(hotline: Hotline) -> None:
-    from hotline.runtime import system_down
     from hotline.redis_conn import redis_client
+    from ops.runtime import system_down
 
     system_down(hotline.settings, echo=lambda *_: None)
     try:

@@ -12,7 +12,7 @@ import logging
 import pytest
 
 from db.models import CalendarDay, CentreSetting
-from tickets.calendar import END_OF_DAY, WorkCalendar
+from hotline.calendar import END_OF_DAY, WorkCalendar
 from tickets.deadlines import DEFAULT_SPANS, DeadlinePolicy, Span, load_policy, save_span
 from tickets.errors import InvalidInput
 

@@ -11,8 +11,9 @@ from tests.tickets.conftest import MONDAY
 from tests.tickets.paths import apply, ticket_in
 from tickets import effects
 from tickets.errors import InvalidInput, NotAllowed
+from tickets.rights import available_events
 from tickets.states import Event
-from tickets.workflow import available_events, transition
+from tickets.workflow import transition
 
 S = TicketState
 

@@ -12,8 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from db.models import CallOutcome
+from db.repositories import agents as agent_repo
+from db.repositories import calls as call_repo
+from db.repositories import lines as line_repo
+from db.session import session_scope
 from hotline.ami import AmiClient
 from hotline.config import Settings
+from hotline.dialplan import sip_username_of
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +40,6 @@ def _when(epoch: str) -> dt.datetime | None:
 
 
 def record(session, uniqueid: str, facts: dict[str, str]) -> None:
-    from db.models import CallOutcome
-    from db.repositories import agents as agent_repo
-    from db.repositories import calls as call_repo
-    from db.repositories import lines as line_repo
-    from agi.handlers.agent_connect import sip_username_of
-
     call = call_repo.get_by_uniqueid(session, uniqueid)
     if call is not None and call.ended_at is not None:
         return
@@ -57,8 +57,6 @@ def record(session, uniqueid: str, facts: dict[str, str]) -> None:
 
 def reconcile(settings: Settings, session_factory) -> int:
     """Move every parked call into the database; returns how many were recorded."""
-    from db.session import session_scope
-
     with AmiClient("127.0.0.1", settings.ports.ami, "hotline", settings.secrets["ami_secret"]) as ami:
         entries = [e for e in ami.action_list("DBGetTree", Family=FAMILY) if e.get("Event") == "DBGetTreeResponse"]
         done = 0

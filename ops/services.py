@@ -2,7 +2,7 @@
 
 `hotline up` starts what is not running (twice is harmless), `hotline down`
 stops everything, `hotline status` says what runs. Asterisk instances are
-handled by hotline.asterisk; this module runs the Python services.
+handled by ops.asterisk; this module runs the Python services.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class Service:
 
 
 def python_services(settings: Settings) -> list[Service]:
-    me = [sys.executable, "-m", "hotline.cli"]
+    me = [sys.executable, "-m", "ops.cli"]
     p = settings.ports
     return [
         Service("agi", [*me, "agi", "serve"], port=p.agi, ready=lambda pid: agi_answers(p.agi),
@@ -143,7 +143,7 @@ def _listening(host: str, port: int) -> bool:
 
 
 def _ami_listener_ready(settings: Settings) -> bool:
-    from queue_logic.keys import Keys
+    from hotline.keys import Keys
     from hotline.redis_conn import redis_client
 
     return bool(redis_client(settings).exists(Keys(settings.redis_prefix).listener_heartbeat))
@@ -151,8 +151,9 @@ def _ami_listener_ready(settings: Settings) -> bool:
 
 def _worker_ready(settings: Settings, pid: int) -> bool:
     from rq import Worker
-    from hotline.jobs import worker_name
+
     from hotline.redis_conn import redis_client
+    from ops.scheduler import worker_name
 
     return any(w.name == worker_name(settings, pid) for w in Worker.all(connection=redis_client(settings)))
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import jinja2
 
-from hotline.asterisk.binary import AsteriskBinary
-from hotline.asterisk.sounds import build_data_dir
 from hotline.config import ASTERISK_CONF_DIR, Settings
 from hotline.errors import HotlineError
 from hotline.ports import assert_free
+from ops.asterisk.binary import AsteriskBinary
+from ops.asterisk.sounds import build_data_dir
 
 
 @dataclass

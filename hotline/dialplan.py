@@ -16,6 +16,13 @@ AGI_ERROR_UNKNOWN_SCRIPT = "unknown_script"   # no handler for the script name i
 AGI_ERROR_INTERNAL = "internal"               # the handler raised (bug, database down...)
 AGI_ERROR_MALFORMED = "malformed"             # the agi_* environment could not be parsed
 
+# --- names the dialplan, app_queue and Python share ------------------------------
+MAIN_NUMBER = "12345"       # the centre's own line
+MAIN_QUEUE = "12345"        # where "a human" answers when nothing else is said (also the no-Python fallback)
+ENGLISH_QUEUE = "english"   # the English desk
+# Softphone feature codes *23<digit> (extensions_agents.conf) → pause reason (queue_logic.states.PAUSE_REASONS)
+PAUSE_DIGITS = {"1": "break", "2": "training", "3": "meeting", "4": "wrapup"}
+
 # --- routing (set by handlers, read by the dialplan) -------------------------
 # The route: the dialplan jumps to context hotline-route-<ROUTE>; empty means
 # Python failed and the dialplan falls back to the 12345 queue.
@@ -57,3 +64,9 @@ SURGE_PROMPT = "HOTLINE_SURGE_PROMPT"       # the announcement a supervisor prev
 DECISION = "HOTLINE_DECISION"
 DECISION_FIELDS = (ROUTE, QUEUE, QUEUE_OPTIONS, QUEUE_TIMEOUT, OVERFLOW_QUEUE, TRANSFER_TARGET, TRANSFER_KIND,
                    LANGUAGE, PROMPTS, MENU, LINE)
+
+
+def sip_username_of(channel: str) -> str:
+    """An agent's channel name → its PJSIP endpoint: ``PJSIP/agent1001-0000002a`` → ``agent1001``."""
+    name = channel.split("/", 1)[-1]
+    return name.rsplit("-", 1)[0] if "-" in name else name

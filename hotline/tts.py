@@ -11,11 +11,20 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.errors import HotlineError
 from hotline.media import ASTERISK_WAV
-from ivr.prompt_texts import PromptText
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of text in one language; a prompt may mix languages ("…请按9。For English, press 9.")."""
+    language: str
+    text: str
+
 
 VOICES = {"zh": "cmn-latn-pinyin", "en": "en"}
 SPEED_WPM = {"zh": 160, "en": 150}     # slower than espeak's 175: callers are not all young
@@ -33,35 +42,37 @@ def check_tools() -> None:
                            "apt-get install -y espeak-ng sox")
 
 
-def fingerprint(prompt: PromptText) -> str:
+def fingerprint(segments: Sequence[Segment]) -> str:
     """Changes when anything that shapes the sound changes: text, voices, speeds, pipeline."""
     parts = [PIPELINE_VERSION, " ".join(EFFECTS)]
-    for seg in prompt.segments:
+    for seg in segments:
         parts += [seg.language, VOICES[seg.language], str(SPEED_WPM[seg.language]), seg.text]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def synthesize(prompt: PromptText, target: Path, work_dir: Path | None = None) -> None:
+def synthesize(segments: Sequence[Segment], target: Path, work_dir: Path | None = None, *,
+               label: str = "") -> None:
     """Write ``target`` (8 kHz mono 16-bit wav) atomically: Asterisk never sees half a file.
 
-    ``work_dir`` must be on the same file system as ``target`` (default: its folder).
+    ``work_dir`` must be on the same file system as ``target`` (default: its folder);
+    ``label`` names the prompt in error messages.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".tts-", dir=work_dir or target.parent) as tmp:
         pieces = []
-        for i, seg in enumerate(prompt.segments):
+        for i, seg in enumerate(segments):
             piece = Path(tmp) / f"{i}.wav"
             _run(["espeak-ng", "-v", VOICES[seg.language], "-s", str(SPEED_WPM[seg.language]), "-b", "1",
-                  "-w", str(piece), "--stdin"], seg.text, prompt)
+                  "-w", str(piece), "--stdin"], seg.text, label or str(target))
             pieces.append(str(piece))
         out = Path(tmp) / "out.wav"
-        _run(["sox", *pieces, "-t", "wav", *ASTERISK_WAV, str(out), *EFFECTS], None, prompt)
+        _run(["sox", *pieces, "-t", "wav", *ASTERISK_WAV, str(out), *EFFECTS], None, label or str(target))
         out.replace(target)
 
 
-def _run(cmd: list[str], text: str | None, prompt: PromptText) -> None:
+def _run(cmd: list[str], text: str | None, label: str) -> None:
     done = subprocess.run(cmd, input=text.encode() if text is not None else None, capture_output=True)
     if done.returncode != 0:
-        raise HotlineError(f"{cmd[0]} failed for prompt {prompt.relative_path}: "
+        raise HotlineError(f"{cmd[0]} failed for prompt {label}: "
                            f"{done.stderr.decode(errors='replace').strip()[:300]}",
                            f"run it by hand: {' '.join(cmd)}")

@@ -8,12 +8,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.asterisk.binary import AsteriskBinary
-from hotline.asterisk.instance import AsteriskInstance
 from hotline.config import Settings
+from hotline.dialplan import MAIN_QUEUE
+from ops.asterisk.binary import AsteriskBinary
+from ops.asterisk.instance import AsteriskInstance
 
 TRACE_HEADER = "X-Hotline-Trace"   # carrier → hotline correlation id (used by `hotline call`)
-FALLBACK_QUEUE = "12345"
 
 
 def agents_and_queues(session: Session) -> tuple[list[dict], list[dict]]:
@@ -57,7 +57,7 @@ def pbx_context(settings: Settings, agents: list[dict], queues: list[dict],
         "carrier_host": settings.carrier_host,
         "carrier_port": settings.ports.carrier_sip,
         "recordings_dir": str(settings.recordings_dir),
-        "fallback_queue": FALLBACK_QUEUE,
+        "fallback_queue": MAIN_QUEUE,
         "trace_header": TRACE_HEADER,
         "default_language": "en",
     }

@@ -5,8 +5,8 @@ import socket
 
 import pytest
 
+from agi.ivr_channel import AgiChannel
 from agi.session import AgiSession, ChannelHungUp, ConnectionLost
-from ivr.channel import AgiChannel
 from ivr.engine import run_menu
 from ivr.menu import menus_from_data
 

@@ -53,8 +53,8 @@ def originate(ami: AmiClient, call: CitizenCall, trace_id: str) -> str:
 
 def place_call(settings: Settings, session_factory, call: CitizenCall, *, timeout: float | None = None) -> dict:
     """Place the call, wait until the hotline has closed its record, return the record as a dict."""
+    from calls.report import call_as_dict
     from db.repositories import calls as call_repo
-    from hotline.call_report import call_as_dict
 
     trace_id = uuid.uuid4().hex
     timeout = timeout or (call.answer_timeout + call.dtmf_delay + call.hangup_after + 30)

@@ -8,17 +8,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from hotline import services
-from hotline.asterisk import binary, render
-from hotline.asterisk.instance import AsteriskInstance
+from db.session import session_factory_for
 from hotline.config import Settings
 from hotline.errors import HotlineError
-
-
-def _session_factory(settings: Settings):
-    from db.session import make_engine, make_session_factory
-
-    return make_session_factory(make_engine(settings.database_url))
+from ops import services
+from ops.asterisk import binary, render
+from ops.asterisk.instance import AsteriskInstance
 
 
 def render_asterisk(settings: Settings, instances: tuple[AsteriskInstance, AsteriskInstance]):
@@ -29,7 +24,7 @@ def render_asterisk(settings: Settings, instances: tuple[AsteriskInstance, Aster
     settings.ensure_dirs()
     ensure_hold_music(settings.moh_dir)
     build_prompts(settings)  # before rendering: the sounds folder links what exists (fast when built)
-    with session_scope(_session_factory(settings)) as session:
+    with session_scope(session_factory_for(settings.database_url)) as session:
         agents, queues = render.agents_and_queues(session)
         supervisors = render.supervisor_phones(settings, session)
     pbx, carrier = instances
@@ -57,7 +52,7 @@ def serve_agi(settings: Settings) -> None:
     from agi.handlers import HANDLERS
     from agi.server import FastAgiServer
 
-    server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, _session_factory(settings))
+    server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, session_factory_for(settings.database_url))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -79,7 +74,7 @@ def system_up(settings: Settings, echo: Callable[[str], None] = print) -> None:
         pid, started = services.start(settings, svc)
         echo(f"{svc.name:<17} {'started' if started else 'running'} (pid {pid})  {svc.description}")
     from queue_logic.agent_sessions import login_simulated_agents
-    echo(login_simulated_agents(settings, _session_factory(settings)))
+    echo(login_simulated_agents(settings, session_factory_for(settings.database_url)))
     echo(f"logs and pid files: {settings.run_dir}")
 
 
@@ -129,7 +124,7 @@ def _db_ok(settings: Settings) -> bool:
     from sqlalchemy import text
 
     try:
-        with _session_factory(settings)() as s:
+        with session_factory_for(settings.database_url)() as s:
             s.execute(text("SELECT 1"))
         return True
     except Exception:
