@@ -1,6 +1,6 @@
 """Where an inbound call goes, decided from the number the citizen dialed (DNIS).
 
-Every configured number is a line with a mode (号码整合方式, REQUIREMENTS §1):
+Every configured number is a line with a mode (号码整合方式, docs/domain.md §1):
 
 - main (12345 itself) and unknown numbers: welcome, optional menu, the 12345 queue;
 - merged (整体并入): "this number is now 12345" while the notice window lasts, then 12345;
@@ -45,6 +45,7 @@ class Route:
 @dataclass(frozen=True)
 class Context:
     """What the decision needs besides the line: time, switches and lookups."""
+
     local_now: dt.datetime                                  # centre's local time (business hours, notices)
     prompt_exists: Callable[[str, str], bool] = lambda lang, name: True
 

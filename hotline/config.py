@@ -7,12 +7,14 @@ a block with ``HOTLINE_PORT_OFFSET`` so a test installation runs beside a live o
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import secrets
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ASTERISK_CONF_DIR = PROJECT_DIR / "asterisk_conf"
@@ -88,9 +90,6 @@ class Settings:
 
     def local_now(self):
         """The centre's wall-clock time, naive (as business hours and notice dates are written)."""
-        import datetime as dt
-        from zoneinfo import ZoneInfo
-
         return dt.datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None)
 
     # --- folders -------------------------------------------------------

@@ -1,6 +1,6 @@
 """Time limits (办理时限) by urgency, on the working-day calendar, configurable at run time.
 
-Defaults are REQUIREMENTS §3; a centre changes one with a ``CentreSetting`` row
+Defaults are docs/domain.md §3; a centre changes one with a ``CentreSetting`` row
 ``tickets.deadline.<urgency>.<accept|handle>`` (or ``tickets.deadline.return`` /
 ``.visit``) holding a span: ``15m`` minutes, ``24h`` hours, ``5wd`` working days.
 Minutes and hours run around the clock (特急 cannot wait for Monday); working

@@ -1,5 +1,5 @@
 """Floor 5, the Flask panel: ``create_app(config=None)`` with one blueprint per area, stream formatting
-(streams.py), shared view helpers (views.py). Imports ``hotline``, ``db`` and the domain packages, never agi/ops."""
+(streams.py), shared view helpers (ticket_views.py, live.py). Imports ``hotline``, ``db`` and the domain packages, never agi/ops."""
 from __future__ import annotations
 
 from flask import Flask

@@ -13,8 +13,8 @@ from db.models import Role
 from queue_logic.snapshot import agent_snapshot, today
 from queue_logic.states import PAUSE_REASONS, STATE_LABELS
 from web.auth import login_required
+from web.live import command_response, live_keys, live_redis
 from web.streams import snapshot_stream
-from web.wallboard import command_response, live_keys, live_redis
 
 bp = Blueprint("agent_state", __name__, url_prefix="/agent/state")
 

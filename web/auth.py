@@ -13,6 +13,7 @@ import hmac
 import secrets
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from sqlalchemy import text
 
 from db.models import Role, User
 from db.session import utcnow
@@ -108,8 +109,6 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
-    from sqlalchemy import text
-
     db_session().execute(text("SELECT 1"))
     return {"status": "ok"}
 

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from db.models import Ticket, Topic
 from db.repositories import tickets as ticket_repo
+from db.session import utcnow
 from tickets import api_clients
 from tickets import open311 as o311
 from tickets.context import Actor
@@ -171,7 +172,6 @@ def _filtered(query, args):
     if problems:
         raise Open311Error(400, *problems)
     if start is None:
-        from db.session import utcnow
 
         start = (end or utcnow()) - window
     end = end or start + window

@@ -12,10 +12,10 @@ from db.repositories import calls as call_repo
 from db.session import utcnow
 from hotline import dialplan as v
 from hotline.config import current_settings
+from ivr.prompts import exists as prompt_exists
 
 
 def routing_context() -> Context:
-    from ivr.prompts import exists as prompt_exists
 
     settings = current_settings()
     return Context(local_now=settings.local_now(),

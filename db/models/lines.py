@@ -1,7 +1,7 @@
 """Lines (热线号码): every number a citizen may dial, and what to do with it.
 
 The dialed number (DNIS) picks the line; the line's mode decides the call flow
-(REQUIREMENTS §1, 号码整合).
+(docs/domain.md §1, 号码整合).
 """
 from __future__ import annotations
 

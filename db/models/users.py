@@ -6,6 +6,7 @@ import enum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from db.models.base import Base, str_enum
 from db.models.departments import Department
@@ -41,12 +42,10 @@ class User(Base):
     agent: Mapped[Agent | None] = relationship()
 
     def set_password(self, password: str) -> None:
-        from werkzeug.security import generate_password_hash
 
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        from werkzeug.security import check_password_hash
 
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 

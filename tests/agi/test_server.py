@@ -233,7 +233,7 @@ def test_fifty_concurrent_calls_are_all_served(start_server, fake_channel, inser
 
 
 def test_shutdown_cuts_calls_that_outlive_the_grace_period(start_server, fake_channel, insert_note,
-                                                           stored_notes, wait_until):
+                                                           stored_notes):
     entered = threading.Event()
 
     def ivr(request):

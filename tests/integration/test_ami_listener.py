@@ -22,6 +22,7 @@ from hotline.keys import Keys
 from hotline.redis_conn import redis_client
 from queue_logic.commands import CommandError, send_command
 from queue_logic.snapshot import today, wallboard_snapshot
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.asterisk
 
@@ -105,15 +106,6 @@ def listener(hotline):
         proc.wait(10)
         log.close()
         proxy.close()
-
-
-def wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"not within {timeout}s: {what}")
 
 
 def asterisk_truth(hotline) -> dict:

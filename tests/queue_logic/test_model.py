@@ -1,4 +1,4 @@
-"""The live model against AMI events in app_queue's real order (PLATFORM-NOTES)."""
+"""The live model against AMI events in app_queue's real order (docs/asterisk-notes.md)."""
 from __future__ import annotations
 
 from queue_logic.model import LEAVE_GRACE

@@ -12,7 +12,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from hotline.config import PROJECT_DIR, Settings
 from ops import services
 from ops.asterisk import binary, render
 from ops.runtime import render_asterisk
+from tests.support.waiting import wait_for
 
 TEST_PORT_OFFSET = int(os.environ.get("HOTLINE_TEST_PORT_OFFSET", "2000"))
 WRAPUP_SECONDS = 1
@@ -88,12 +88,8 @@ class Hotline:
                 if "Contact:" in line and "agent" in line and "Avail" in line}
 
     def wait_registered(self, agents: set[str], timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if agents <= self.registered_agents():
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"softphones not registered within {timeout}s: {agents - self.registered_agents()}")
+        wait_for(lambda: agents <= self.registered_agents(), timeout, f"softphones {sorted(agents)} registered",
+                 interval=0.2)
 
     def login_all_agents(self) -> None:
         """Queue membership is dynamic: log every agent in (QueueAdd) and wait until QueueStatus shows it."""
