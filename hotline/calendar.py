@@ -2,8 +2,8 @@
 
 Make-up workdays (调休, a Saturday or Sunday worked) count as workdays; public
 holidays do not. chinese-calendar only knows the years it was released for;
-for a later year without overrides we fall back to Monday–Friday and say so
-(``estimated``), because a deadline is still needed on 2 January.
+for a later year we fall back to Monday–Friday for every day the admin did not
+enter, and say so (``estimated``), because a deadline is still needed on 2 January.
 """
 from __future__ import annotations
 
@@ -18,21 +18,22 @@ END_OF_DAY = dt.time(23, 59, 59)
 class WorkCalendar:
     def __init__(self, overrides: Mapping[dt.date, bool] | None = None):
         self.overrides = dict(overrides or {})
-        # a year the admin entered days for counts as known for every day of it
-        self.override_years = {day.year for day in self.overrides}
 
     def is_workday(self, day: dt.date) -> tuple[bool, bool]:
-        """(workday?, estimated?) — estimated means the Monday–Friday fallback decided."""
+        """(workday?, estimated?) — estimated means the Monday–Friday fallback decided.
+
+        An override decides its own day only: one day entered for a year the
+        package does not know leaves every other day of that year estimated.
+        """
         if day in self.overrides:
             return self.overrides[day], False
         try:
             return chinese_calendar.is_workday(day), False
         except NotImplementedError:
-            return day.weekday() < 5, day.year not in self.override_years
+            return day.weekday() < 5, True
 
     def knows_year(self, year: int) -> bool:
-        if year in self.override_years:
-            return True
+        """Whether chinese-calendar has this year's holidays (else days without an override are estimated)."""
         try:
             chinese_calendar.is_workday(dt.date(year, 6, 1))
             return True
@@ -40,23 +41,20 @@ class WorkCalendar:
             return False
 
     def add_working_days(self, start: dt.datetime, days: int) -> tuple[dt.datetime, bool]:
-        """``days`` working days after ``start`` (local time); returns (deadline, estimated).
+        """The end of the ``days``-th working day after ``start``'s day (local time); (deadline, estimated).
 
-        Started on a workday: the same time of day on the ``days``-th following
-        workday. Started on a rest day: counting begins with the next workday,
-        and the deadline is the end of the ``days``-th workday.
+        One convention whatever the hour or the kind of day it starts on
+        (docs/domain.md §3): a limit of N working days ends at 24:00 of the
+        Nth working day after the day it starts. Zero days is ``start`` itself.
         """
         if days < 0:
             raise ValueError("days must not be negative")
-        started_on_workday, estimated = self.is_workday(start.date())
-        day, counted = start.date(), 0
+        if days == 0:
+            return start, False
+        day, counted, estimated = start.date(), 0, False
         while counted < days:
             day += dt.timedelta(days=1)
             workday, guessed = self.is_workday(day)
             estimated = estimated or guessed
             counted += workday
-        if days == 0:
-            return start, estimated
-        if started_on_workday:
-            return dt.datetime.combine(day, start.time()), estimated
         return dt.datetime.combine(day, END_OF_DAY), estimated
