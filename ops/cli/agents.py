@@ -74,11 +74,8 @@ def agents_supervisor_phone(username: str) -> None:
         phone = next((p for p in supervisor_phones(settings, session) if p["username"] == username), None)
     if phone is None:
         raise HotlineError(f"{username} is no active supervisor", "`hotline user add NAME --role supervisor`")
-    host = settings.sip_bind if settings.sip_bind != "0.0.0.0" else "<this machine's address>"
     click.echo(f"phone of supervisor {username}:")
-    click.echo(f"  SIP server   {host}:{settings.ports.sip} (UDP)")
-    click.echo(f"  username     {phone['sip_username']}")
-    click.echo(f"  password     {phone['sip_secret']}")
+    common.echo_sip_account(settings, phone["sip_username"], phone["sip_secret"])
     click.echo("  auto-answer  recommended (calls to it are the supervisor's own listen / whisper / barge)")
     click.echo("  a supervisor added later needs `hotline asterisk up` to render the phone into the PBX")
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 
+import click
+
 from db.session import session_factory_for
 from hotline.config import Settings
 
@@ -17,3 +19,11 @@ def session_factory(settings: Settings):
 
 def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def echo_sip_account(settings: Settings, username: str, secret: str) -> None:
+    """The lines a person types into a softphone: server, username, password."""
+    host = settings.sip_bind if settings.sip_bind != "0.0.0.0" else "<this machine's address>"
+    click.echo(f"  SIP server   {host}:{settings.ports.sip} (UDP)")
+    click.echo(f"  username     {username}")
+    click.echo(f"  password     {secret}")

@@ -66,12 +66,9 @@ def softphone(agent: str) -> None:
         found = agent_repo.by_number(session, agent)
         if found is None:
             raise HotlineError(f"there is no agent {agent}", "`hotline seed` loads the demo agents 1001-1004")
-        host = settings.sip_bind if settings.sip_bind != "0.0.0.0" else "<this machine's address>"
         click.echo(f"web panel:  http://{settings.bind_host}:{settings.ports.web}/")
         click.echo(f"softphone for agent {found.number} {found.name}:")
-        click.echo(f"  SIP server   {host}:{settings.ports.sip} (UDP)")
-        click.echo(f"  username     {found.sip_username}")
-        click.echo(f"  password     {found.sip_secret}")
+        common.echo_sip_account(settings, found.sip_username, found.sip_secret)
         click.echo("  codecs       G.711 A-law / u-law, DTMF RFC 4733")
         if settings.softphones == "all":
             click.echo("  note: the carrier simulator registers every demo agent; start with "
