@@ -248,7 +248,9 @@ def test_asterisk_restart_the_listener_comes_back_and_agents_stay_logged_in(hotl
         with hotline.pbx_ami() as ami:    # a change only the new Asterisk knows
             ami.action("QueuePause", Interface="PJSIP/agent1003", Paused="true", Reason="training")
         wait_equal(hotline, client, keys)
-        assert float(client.hget(keys.listener_status, "resynced_at")) > stopped
+        # events may flow on the new connection before its resync has finished: wait for the resync itself
+        wait_for(lambda: float(client.hget(keys.listener_status, "resynced_at") or 0) > stopped, RECOVERY_SECONDS,
+                 "a resync after the restart")
     finally:
         with hotline.pbx_ami() as ami:
             ami.action("QueuePause", Interface="PJSIP/agent1003", Paused="false")
