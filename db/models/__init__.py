@@ -22,6 +22,7 @@ from db.models.tickets import (
 from db.models.topics import Topic
 from db.models.calendar import CalendarDay
 from db.models.notifications import ApiClient, TicketNotification
+from db.models.security import LoginThrottle, SecurityEvent
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -54,6 +55,8 @@ __all__ = [
     "TicketUrgency",
     "User",
     "new_sip_secret",
+    "LoginThrottle",
+    "SecurityEvent",
     "str_enum",
     "ticket_calls",
 ]
