@@ -1,0 +1,97 @@
+"""``hotline security ...``: lift login lockouts, change roles and passwords, purge expired records.
+
+A click group for the lead to attach to the ``hotline`` CLI (``cli.add_command(security)``).
+"""
+from __future__ import annotations
+
+import click
+
+from hotline.config import Settings
+
+
+def _factory(settings: Settings):
+    from db.session import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(settings.database_url))
+
+
+def _user(session, username: str):
+    from db.models import User
+
+    user = session.query(User).filter_by(username=username).one_or_none()
+    if user is None:
+        raise click.ClickException(f"there is no user {username!r}")
+    return user
+
+
+@click.group("security")
+def security() -> None:
+    """Logins, roles and the retention of citizens' records."""
+
+
+@security.command("lockouts")
+def lockouts() -> None:
+    """List delayed and locked logins."""
+    from accounts import throttle
+
+    with _factory(Settings.from_env())() as session:
+        rows = throttle.current(session)
+        for row in rows:
+            click.echo(f"{row.key}\t{row.failures} failures\tlocked until {row.locked_until or '-'}\t"
+                       f"delayed until {row.blocked_until or '-'}")
+        if not rows:
+            click.echo("no delayed or locked logins")
+
+
+@security.command("lift")
+@click.argument("key")
+def lift(key: str) -> None:
+    """Lift the delay or lockout of KEY: user:NAME or addr:IP (see `lockouts`)."""
+    from accounts import throttle
+    from db.session import session_scope
+
+    with session_scope(_factory(Settings.from_env())) as session:
+        if not throttle.lift(session, key, actor="cli"):
+            raise click.ClickException(f"no delay or lockout for {key!r}: `hotline security lockouts` lists them")
+    click.echo(f"{key}: lifted")
+
+
+@security.command("set-role")
+@click.argument("username")
+@click.argument("role")
+def set_role(username: str, role: str) -> None:
+    """Give USERNAME another ROLE (agent, reviewer, clerk, supervisor, admin); their sessions end."""
+    from accounts.sessions import change_role
+    from db.models import Role
+    from db.session import session_scope
+
+    if role not in {r.value for r in Role}:
+        raise click.ClickException(f"unknown role {role!r}: one of {', '.join(r.value for r in Role)}")
+    with session_scope(_factory(Settings.from_env())) as session:
+        changed = change_role(session, _user(session, username), role, actor="cli")
+    click.echo(f"{username}: {role}" if changed else f"{username} already is {role}")
+
+
+@security.command("set-password")
+@click.argument("username")
+@click.password_option(prompt="New password")
+def set_password(username: str, password: str) -> None:
+    """Set USERNAME's password (checked against the policy); their sessions end."""
+    from accounts.passwords import PasswordRefused, set_password as set_it
+    from db.session import session_scope
+
+    with session_scope(_factory(Settings.from_env())) as session:
+        try:
+            set_it(session, _user(session, username), password, actor="cli")
+        except PasswordRefused as refused:
+            raise click.ClickException("password refused: " + "; ".join(refused.problems))
+    click.echo(f"{username}: password changed")
+
+
+@security.command("purge")
+def purge() -> None:
+    """Delete recordings and call records past their retention (HOTLINE_RETENTION_*_DAYS) now."""
+    from privacy.retention import purge_job
+
+    done = purge_job()
+    click.echo(", ".join(f"{k}: {v}" for k, v in done.items()))
