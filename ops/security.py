@@ -80,11 +80,14 @@ def set_password(username: str, password: str) -> None:
     from accounts.passwords import PasswordRefused, set_password as set_it
     from db.session import session_scope
 
+    refused = None
     with session_scope(_factory(Settings.from_env())) as session:
         try:
             set_it(session, _user(session, username), password, actor="cli")
-        except PasswordRefused as refused:
-            raise click.ClickException("password refused: " + "; ".join(refused.problems))
+        except PasswordRefused as problem:
+            refused = problem  # the refusal's audit row is committed
+    if refused is not None:
+        raise click.ClickException("password refused: " + "; ".join(refused.problems))
     click.echo(f"{username}: password changed")
 
 
