@@ -11,6 +11,7 @@ from typing import Callable
 from db.session import session_factory_for
 from hotline.config import Settings
 from hotline.errors import HotlineError
+from hotline.logs import secure_log_files
 from ops import services
 from ops.asterisk import binary, render
 from ops.asterisk.instance import AsteriskInstance
@@ -42,6 +43,7 @@ def start_asterisk(settings: Settings) -> list[tuple[str, int, bool]]:
         if running:
             inst.reload()  # pick up the freshly rendered configuration
         results.append((inst.name, inst.start(), not running))
+    secure_log_files(settings.log_dir)   # Asterisk's own logs hold callers' numbers: 0640
     return results
 
 

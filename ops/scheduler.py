@@ -26,6 +26,8 @@ PERIODIC: list[tuple[int, str]] = [
     (3600, "calls.jobs.close_stale_calls_now"),
     # tickets: 签收催办 reminders, 逾期督办 escalation, and the notification sweep
     (60, "tickets.jobs.watch_now"),
+    # privacy: recordings and call records past their retention (HOTLINE_RETENTION_*_DAYS)
+    (86400, "privacy.retention.purge_job"),
 ]
 
 

@@ -18,6 +18,7 @@ from typing import Callable
 
 from hotline.config import Settings
 from hotline.errors import HotlineError
+from hotline.logs import open_log
 from hotline.ports import assert_free
 
 
@@ -76,7 +77,7 @@ def start(settings: Settings, service: Service, timeout: float = 20.0) -> tuple[
         assert_free(settings.bind_host, service.port, service.description or service.name)
     settings.ensure_dirs()
     log_path = settings.log_dir / f"{service.name}.log"
-    with open(log_path, "ab") as log:
+    with open_log(log_path) as log:
         proc = subprocess.Popen(service.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True, env=_child_env(settings))
     (settings.pid_dir / f"{service.name}.pid").write_text(str(proc.pid))

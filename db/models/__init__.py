@@ -6,6 +6,7 @@ from db.models.departments import Department, DepartmentKind
 from db.models.lines import Line, LineMode
 from db.models.notifications import ApiClient, TicketNotification
 from db.models.queues import Agent, Queue, QueueMember, new_sip_secret
+from db.models.security import LoginThrottle, SecurityEvent
 from db.models.tickets import (
     AssignmentRole,
     Satisfaction,
@@ -54,6 +55,8 @@ __all__ = [
     "TicketUrgency",
     "User",
     "new_sip_secret",
+    "LoginThrottle",
+    "SecurityEvent",
     "str_enum",
     "ticket_calls",
 ]

@@ -19,6 +19,7 @@ from db.models import (
     ticket_calls,
 )
 from db.models.tickets import OPEN_STATES
+from hotline.caller_id import is_withheld
 
 # lines whose calls land at 12345 agents: their owners see the tickets that came in through them
 OWNED_LINE_MODES = (LineMode.merged, LineMode.dual, LineMode.self_service)
@@ -131,6 +132,8 @@ def count_by_state(session: Session, scope=None) -> dict[str, int]:
 # --- the caller's history (screen pop) ----------------------------------------------
 def calls_of_caller(session: Session, phone: str, since: dt.datetime, exclude_id: int | None = None,
                     limit: int = 20) -> list[Call]:
+    if is_withheld(phone):
+        return []  # a withheld number (隐藏号码) is nobody in particular: never anyone's history
     query = select(Call).where(Call.caller == phone, Call.arrived_at >= since)
     if exclude_id is not None:
         query = query.where(Call.id != exclude_id)
@@ -139,6 +142,8 @@ def calls_of_caller(session: Session, phone: str, since: dt.datetime, exclude_id
 
 def tickets_of_caller(session: Session, phone: str, since: dt.datetime, limit: int = 20) -> list[Ticket]:
     """By the phone written on the ticket or by a linked call from that number."""
+    if is_withheld(phone):
+        return []
     by_call = select(ticket_calls.c.ticket_id).join(Call, Call.id == ticket_calls.c.call_id).where(
         Call.caller == phone)
     return list(session.scalars(select(Ticket).where(or_(Ticket.caller_phone == phone, Ticket.id.in_(by_call)),

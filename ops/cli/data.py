@@ -5,6 +5,8 @@ import json
 
 import click
 
+from accounts.passwords import generate as generate_password
+from accounts.passwords import set_password
 from hotline.config import Settings
 from hotline.errors import HotlineError
 from ops.cli import common
@@ -72,7 +74,6 @@ def user_add(username: str, role: str, display_name: str | None, department: str
              agent_number: str | None) -> None:
     """Create a login; prints its generated password once."""
     from db.models import Agent, Department, Role, User
-    from db.seed_users import new_password
     from db.session import session_scope
 
     settings = common.settings()
@@ -90,9 +91,9 @@ def user_add(username: str, role: str, display_name: str | None, department: str
             u.agent = session.query(Agent).filter_by(number=agent_number).one_or_none()
             if u.agent is None:
                 raise HotlineError(f"there is no agent {agent_number!r}")
-        password = new_password()
-        u.set_password(password)
         session.add(u)
+        password = generate_password()
+        set_password(session, u, password, actor="cli")   # audited like every password change
     click.echo(f"{username}\t{password}")
 
 
@@ -101,15 +102,14 @@ def user_add(username: str, role: str, display_name: str | None, department: str
 def user_passwd(username: str) -> None:
     """Give USERNAME a new generated password; prints it once."""
     from db.models import User
-    from db.seed_users import new_password
     from db.session import session_scope
 
     with session_scope(common.session_factory(common.settings())) as session:
         u = session.query(User).filter_by(username=username).one_or_none()
         if u is None:
             raise HotlineError(f"there is no user {username!r}")
-        password = new_password()
-        u.set_password(password)
+        password = generate_password()
+        set_password(session, u, password, actor="cli")   # audited; ends the user's open sessions
     click.echo(f"{username}\t{password}")
 
 
