@@ -26,7 +26,7 @@ class Period:
     timezone: str = "Asia/Shanghai"
 
     @classmethod
-    def parse(cls, first: str | None, last: str | None, timezone: str, today: dt.date) -> "Period":
+    def parse(cls, first: str | None, last: str | None, timezone: str, today: dt.date) -> Period:
         """From the API's ``from``/``to`` (YYYY-MM-DD, centre dates, both included); default: today."""
         errors: dict[str, str] = {}
 
@@ -57,8 +57,8 @@ class Period:
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidInput.of({"timezone": f"unknown time zone {self.timezone!r}"}) from None
         start, end = self.utc_bounds()
-        offsets = {start.replace(tzinfo=dt.timezone.utc).astimezone(zone).utcoffset(),
-                   end.replace(tzinfo=dt.timezone.utc).astimezone(zone).utcoffset()}
+        offsets = {start.replace(tzinfo=dt.UTC).astimezone(zone).utcoffset(),
+                   end.replace(tzinfo=dt.UTC).astimezone(zone).utcoffset()}
         if len(offsets) > 1:
             raise InvalidInput.of({"to": f"the centre's UTC offset changes within {self.first}…{self.last} "
                                          "(daylight saving): split the period at the change"})
@@ -71,13 +71,13 @@ class Period:
         """[start, end) in naive UTC: local midnight of ``first`` to local midnight after ``last``."""
         def utc(day: dt.date) -> dt.datetime:
             local = dt.datetime.combine(day, dt.time(), self.zone)
-            return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            return local.astimezone(dt.UTC).replace(tzinfo=None)
         return utc(self.first), utc(self.last + dt.timedelta(days=1))
 
     @property
     def offset_minutes(self) -> int:
         start, _ = self.utc_bounds()
-        offset = start.replace(tzinfo=dt.timezone.utc).astimezone(self.zone).utcoffset()
+        offset = start.replace(tzinfo=dt.UTC).astimezone(self.zone).utcoffset()
         return int(offset.total_seconds() // 60)
 
     def as_dict(self) -> dict:

@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 from db.models import Agent, Department, Line, Queue, Topic
 from db.session import utcnow
 from kpis.calls import call_counts, call_figures
-from kpis.dimensions import CALL_DIMENSIONS, TICKET_DIMENSIONS, TIME_DIMENSIONS, normalise_key
+from kpis.dimensions import (
+    CALL_DIMENSIONS,
+    TICKET_DIMENSIONS,
+    TIME_DIMENSIONS,
+    normalise_key,
+)
 from kpis.formulas import CALL_FORMULAS, TICKET_FORMULAS
 from kpis.period import Period
 from kpis.settings import KpiSettings, load_settings
@@ -70,7 +75,7 @@ def kpi_table(session: Session, period: Period, by: tuple[str, ...] = (), filter
     return table
 
 
-def _rows(counts: list[dict], by: tuple[str, ...], period: Period, make_figures, labels: "Labels") -> list[dict]:
+def _rows(counts: list[dict], by: tuple[str, ...], period: Period, make_figures, labels: Labels) -> list[dict]:
     found = {}
     for row in counts:
         key = tuple(normalise_key(name, row[f"d_{name}"]) for name in by)

@@ -15,8 +15,8 @@ from db.migrate import upgrade
 from db.models import Agent, Call, CallOutcome, Department, Line
 from db.seed import seed
 from db.session import make_engine, make_session_factory, session_scope
-from tests.support.databases import fresh_database
 from tests.kpis.helpers import utc
+from tests.support.databases import fresh_database
 from tickets.workflow import Actor
 
 _ids = itertools.count(1)
@@ -88,3 +88,38 @@ def actors(session_factory):
     return {"agent": Actor("agent1001", "agent"), "agent2": Actor("agent1002", "agent"),
             "reviewer": Actor("reviewer", "reviewer"), "clerk": Actor("scjgj", "clerk", dept["scjgj"]),
             "cgj_clerk": Actor("cgj", "clerk", dept["cgj"])}
+
+
+_phones = itertools.count(13700000001)
+
+
+@pytest.fixture
+def loop(session, actors):
+    """loop(created='2026-03-02 10:00', steps=[('dispatch', '2026-03-02 10:05'), ...]) → a ticket driven
+    through the real workflow (``tickets.workflow.transition``) at the given Beijing times."""
+    from tickets.intake import create_ticket
+    from tickets.workflow import transition
+
+    who = {"dispatch": "agent", "resolve_on_call": "agent", "accept": "clerk", "reply": "clerk",
+           "request_extension": "clerk", "return_to_center": "clerk"}
+    defaults = {"dispatch": {"department": "scjgj"}, "redispatch": {"department": "scjgj"},
+                "reply": {"reply": "已责令商家整改, 复查合格"}, "resolve_on_call": {"reply": "已当场解答"},
+                "return_visit": {"satisfaction": "satisfied"}}
+
+    def make(created: str = "2026-03-02 10:00", steps=(), **fields):
+        data = {"channel": "phone", "caller_name": "张三", "caller_phone": str(next(_phones)),
+                "category": "complaint", "topic": "market-food", "urgency": "normal",
+                "address": "历下区泉城路1号", "district": "lixia", "street": "quanchenglu",
+                "description": "饭店后厨卫生条件差"}
+        data.update(fields)
+        ticket = create_ticket(session, data, actors["agent"], now=utc(created))
+        for step in steps:
+            event, at, *extra = step
+            options = extra[0] if extra else {}
+            actor = actors[options.pop("actor", who.get(event, "reviewer"))]
+            params = {**defaults.get(event, {}), **options}
+            transition(session, ticket, event, actor, reason=params.pop("reason", "理由"), params=params,
+                       now=utc(at))
+        session.flush()
+        return ticket
+    return make
