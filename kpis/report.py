@@ -151,3 +151,23 @@ def csv_text(table: KpiTable) -> str:
 
 def _cell(value) -> str:
     return "" if value is None else str(value)
+
+
+FILTER_TABLES = {"queue": (Queue, Queue.name), "line": (Line, Line.number), "department": (Department, Department.code),
+                 "district": (Department, Department.code), "topic": (Topic, Topic.code), "agent": None}
+
+
+def check_filters(session: Session, filters: dict[str, str]) -> None:
+    """A filter naming nothing (a typo) is refused, never answered with zeros."""
+    from tickets.errors import InvalidInput
+
+    errors = {}
+    for name, value in filters.items():
+        spec = FILTER_TABLES.get(name)
+        if spec is None:
+            continue   # agent: an agent's 工号 on calls, the login name on tickets
+        _model, column = spec
+        if session.scalar(select(column).where(column == value)) is None:
+            errors[name] = f"unknown {name} {value!r}"
+    if errors:
+        raise InvalidInput.of(errors)
