@@ -86,7 +86,7 @@ def test_the_dashboard_draws_its_charts_without_errors(panel, browser):
     wait_dom(browser, "return document.body.dataset.chartsReady", lambda n: n == str(len(CHARTS)), 10,
              "all five charts initialised")
     for chart in CHARTS:   # ECharts renders into a canvas inside each chart box, with a real size
-        size, _ = wait_dom(browser, f"var c = document.querySelector('#{chart} canvas');"
+        wait_dom(browser, f"var c = document.querySelector('#{chart} canvas');"
                            "return c ? [c.width, c.height] : null", lambda s: s and s[0] > 100 and s[1] > 100, 10,
                            f"a drawn canvas in #{chart}")
     assert browser.execute_script("return echarts.version") == "6.1.0"
