@@ -1,0 +1,47 @@
+"""On real calls through the real Asterisk, the call records and app_queue's queue_log give the same KPIs."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from kpis.check import check, default_queue_log, report_text
+from kpis.period import Period
+from kpis.queue_log import passages, read_queue_log
+
+pytestmark = pytest.mark.asterisk
+
+
+def wait_logged_end(hotline, uniqueids: set[str], timeout: float = 10.0) -> None:
+    """Until app_queue has written the end of each call (it logs after the hangup)."""
+    path = default_queue_log(hotline.settings)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            found = passages(read_queue_log(path).entries)
+            if all(uid in found and found[uid].ended for uid in uniqueids):
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"queue_log at {path} has no end for {uniqueids} within {timeout}s")
+
+
+def test_records_and_queue_log_agree_on_real_calls(hotline):
+    answered = hotline.call("12345", "--dtmf", "1", "--dtmf-delay", "1", "--hangup-after", "4")
+    for agent in ("agent1001", "agent1002", "agent1003", "agent1004"):
+        hotline.set_softphone(agent, "noanswer")
+    abandoned = hotline.call("12345", "--dtmf", "1", "--dtmf-delay", "1", "--hangup-after", "8")
+    assert (answered["outcome"], abandoned["outcome"]) == ("answered", "abandoned")
+    wait_logged_end(hotline, {answered["uniqueid"], abandoned["uniqueid"]})
+
+    today = hotline.settings.local_now().date()
+    period = Period(today - dt.timedelta(days=1), today, hotline.settings.timezone)   # a call across midnight too
+    with hotline.session_factory()() as session:
+        result = check(session, hotline.settings, period)
+    text = report_text(result)
+    print(text)
+    assert result.agree, text
+    assert result.differences == [], text
+    assert result.records["offered"] == result.queue_log["offered"] == 2
+    assert result.records["answer_rate"] == result.queue_log["answer_rate"] == 0.5, text
+    assert "they agree" in text
