@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 
 from db.models import Call
+from kpis.check import report_text
 from kpis.period import Period
 from kpis.queue_log import compare, passages, queue_log_figures, read_queue_log
 from kpis.settings import KpiSettings
@@ -107,3 +108,5 @@ def test_records_and_queue_log_agree_and_every_difference_says_why(session, add_
     assert not result.agree and "offered" not in result.figures_differ   # 4 offered on both sides, other calls
     assert "abandon_rate" in result.figures_differ
     assert all(d.why for d in result.differences)
+    text = report_text(result)
+    assert "they DIFFER" in text and "ql-2.1: missing_record" in text and "放弃率 abandon_rate" in text
