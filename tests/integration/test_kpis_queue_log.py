@@ -1,4 +1,5 @@
-"""On real calls through the real Asterisk, the call records and app_queue's queue_log give the same KPIs."""
+"""On real calls through the real Asterisk, the call records, app_queue's queue_log and app_queue's own live
+counters give the same KPIs."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,6 +8,7 @@ import time
 import pytest
 
 from kpis.check import check, default_queue_log, report_text
+from kpis.live import live_agreement
 from kpis.period import Period
 from kpis.queue_log import passages, read_queue_log
 
@@ -45,3 +47,11 @@ def test_records_and_queue_log_agree_on_real_calls(hotline):
     assert result.records["offered"] == result.queue_log["offered"] == 2
     assert result.records["answer_rate"] == result.queue_log["answer_rate"] == 0.5, text
     assert "they agree" in text
+
+    # the live figures: the records against app_queue's own counters (Asterisk started with this module)
+    with hotline.pbx_ami() as ami:
+        params = [e for e in ami.action_list("QueueStatus") if e["Event"] == "QueueParams"]
+    with hotline.session_factory()() as session:
+        rows = {r["queue"]: r for r in live_agreement(session, params)}
+    assert all(not r["differ"] for r in rows.values()), rows
+    assert rows["12345"]["asterisk"] == {"completed": 1, "abandoned": 1, "servicelevel_perf": 100.0}
