@@ -87,8 +87,8 @@ def test_the_dashboard_draws_its_charts_without_errors(panel, browser):
              "all five charts initialised")
     for chart in CHARTS:   # ECharts renders into a canvas inside each chart box, with a real size
         wait_dom(browser, f"var c = document.querySelector('#{chart} canvas');"
-                           "return c ? [c.width, c.height] : null", lambda s: s and s[0] > 100 and s[1] > 100, 10,
-                           f"a drawn canvas in #{chart}")
+                 "return c ? [c.width, c.height] : null", lambda s: s and s[0] > 100 and s[1] > 100, 10,
+                 f"a drawn canvas in #{chart}")
     assert browser.execute_script("return echarts.version") == "6.1.0"
     hourly = browser.execute_script("return echarts.getInstanceByDom(document.getElementById('chart-hourly'))"
                                     ".getOption().series[0].data")
