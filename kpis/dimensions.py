@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import aliased
 
 from db.models import Agent, Call, Department, Line, Ticket, Topic
+from kpis.errors import InvalidInput
 from kpis.period import CentreClock
-from tickets.errors import InvalidInput
 
 DIMENSIONS = {
     "queue": "队列 queue", "line": "号码 line (dialed number)", "department": "承办单位/号码归属 department",

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Date, Integer, cast, extract, func, literal_column, text
 
-from tickets.errors import InvalidInput
+from kpis.errors import InvalidInput
 
 MAX_DAYS = 3 * 366  # a query over more is a report job, not a page
 

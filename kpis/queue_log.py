@@ -24,10 +24,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kpis.calls import DEFAULT_SERVICE_LEVEL, call_figures
+from sqlalchemy import func, select
+
+from db.models import Call, Queue
+from kpis.calls import DEFAULT_SERVICE_LEVEL, call_counts, call_figures
 from kpis.formulas import CALL_FORMULAS
 from kpis.period import Period
-from kpis.settings import KpiSettings
+from kpis.settings import KpiSettings, load_settings
 
 QUEUE_LOG_DIMENSIONS = ("queue", "agent", "hour", "weekday", "day")
 TRANSFERS = ("BLINDTRANSFER", "ATTENDEDTRANSFER", "TRANSFER")
@@ -223,12 +226,6 @@ class Comparison:
 
 def compare(session, log: QueueLog, period: Period, settings: KpiSettings | None = None) -> Comparison:
     """Both sources' figures for ``period`` and, call by call, where they differ and why."""
-    from sqlalchemy import func, select
-
-    from db.models import Call, Queue
-    from kpis.calls import call_counts
-    from kpis.settings import load_settings
-
     settings = settings or load_settings(session)
     queues = session.execute(select(Queue.name, Queue.service_level_seconds, Queue.wrapup_seconds)).all()
     levels = {name: sl for name, sl, _ in queues}

@@ -23,6 +23,7 @@ from kpis.dimensions import (
     TIME_DIMENSIONS,
     normalise_key,
 )
+from kpis.errors import InvalidInput
 from kpis.formulas import CALL_FORMULAS, TICKET_FORMULAS
 from kpis.period import Period
 from kpis.settings import KpiSettings, load_settings
@@ -159,8 +160,6 @@ FILTER_TABLES = {"queue": (Queue, Queue.name), "line": (Line, Line.number), "dep
 
 def check_filters(session: Session, filters: dict[str, str]) -> None:
     """A filter naming nothing (a typo) is refused, never answered with zeros."""
-    from tickets.errors import InvalidInput
-
     errors = {}
     for name, value in filters.items():
         spec = FILTER_TABLES.get(name)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import CentreSetting
-from tickets.errors import InvalidInput
+from kpis.errors import InvalidInput
 
 log = logging.getLogger("kpis.settings")
 

@@ -14,10 +14,11 @@ from werkzeug.exceptions import HTTPException
 
 from db.models import Department, Role
 from kpis.dimensions import FILTERS, parse_by
+from kpis.errors import InvalidInput
 from kpis.formulas import CALL_FORMULAS, TICKET_FORMULAS
 from kpis.period import Period
 from kpis.report import FAMILIES, check_filters, csv_text, kpi_table
-from tickets.errors import InvalidInput, NotAllowed, TicketError
+from tickets.errors import NotAllowed, TicketError
 from web.auth import login_required
 from web.database import session
 
@@ -27,8 +28,9 @@ bp = Blueprint("kpis", __name__, url_prefix="/supervisor/kpis")
 api_bp = Blueprint("kpis_api", __name__, url_prefix="/api/v1")
 
 
+@api_bp.errorhandler(InvalidInput)
 @api_bp.errorhandler(TicketError)
-def _error(error: TicketError):
+def _error(error: InvalidInput | TicketError):
     return jsonify({"error": error.as_dict()}), error.status
 
 

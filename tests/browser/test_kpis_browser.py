@@ -16,8 +16,8 @@ from werkzeug.serving import make_server
 from db.models import Call, CallOutcome, Line
 from db.session import make_engine, make_session_factory, session_scope
 from hotline.config import Settings
-from tests.browser.test_wallboard_browser import wait_dom
 from tests.support.databases import fresh_sqlite_database, migrate_and_seed
+from tests.support.waiting import wait_for
 from tickets.intake import create_ticket
 from tickets.workflow import Actor, transition
 from web import create_app
@@ -29,6 +29,14 @@ CHARTS = ("chart-hourly", "chart-daily", "chart-heatmap", "chart-lines", "chart-
 CATCH_ERRORS = """window.__errors = [];
 window.addEventListener('error', function (e) { window.__errors.push(String(e.message || e.type)); }, true);
 window.addEventListener('unhandledrejection', function (e) { window.__errors.push(String(e.reason)); });"""
+
+
+def wait_dom(browser, script: str, ok, timeout: float, what: str):
+    """The page's value of ``script`` once ``ok`` holds for it."""
+    def seen():
+        value = browser.execute_script(script)
+        return (value,) if ok(value) else None
+    return wait_for(seen, timeout, f"the page showing {what}", interval=0.02)[0]
 
 
 def some_calls_and_tickets(url: str) -> None:

@@ -3,7 +3,6 @@ counters give the same KPIs."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
@@ -11,6 +10,7 @@ from kpis.check import check, default_queue_log, report_text
 from kpis.live import live_agreement
 from kpis.period import Period
 from kpis.queue_log import passages, read_queue_log
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.asterisk
 
@@ -18,14 +18,11 @@ pytestmark = pytest.mark.asterisk
 def wait_logged_end(hotline, uniqueids: set[str], timeout: float = 10.0) -> None:
     """Until app_queue has written the end of each call (it logs after the hangup)."""
     path = default_queue_log(hotline.settings)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists():
-            found = passages(read_queue_log(path).entries)
-            if all(uid in found and found[uid].ended for uid in uniqueids):
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"queue_log at {path} has no end for {uniqueids} within {timeout}s")
+
+    def logged() -> bool:
+        found = passages(read_queue_log(path).entries) if path.exists() else {}
+        return all(uid in found and found[uid].ended for uid in uniqueids)
+    wait_for(logged, timeout, f"the end of calls {sorted(uniqueids)} in {path}")
 
 
 def test_records_and_queue_log_agree_on_real_calls(hotline):

@@ -6,11 +6,11 @@ import datetime as dt
 import pytest
 
 from db.models import CallOutcome
+from kpis.errors import InvalidInput
 from kpis.period import Period
 from kpis.report import kpi_table
 from kpis.settings import KpiSettings, load_settings, save_setting
 from tests.kpis.helpers import fraction
-from tickets.errors import InvalidInput
 
 DAY = dt.date(2026, 3, 2)  # a Monday
 

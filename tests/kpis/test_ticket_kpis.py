@@ -1,7 +1,8 @@
 """Ticket KPIs against small hand-computed cases, the tickets driven through the real workflow.
 
 Deadlines (seed defaults, normal urgency): accept within 1 working day, handle
-within 5. Dispatched Mon 2 March 2026 10:05 → accept by Tue 3, reply by Mon 9.
+within 5, each ending at 24:00 of the last working day (REQUIREMENTS §3). Dispatched
+Mon 2 March 2026 10:05 → accept by the end of Tue 3, reply by the end of Mon 9.
 The 2026 Spring Festival: holiday Sun 15 – Mon 23 Feb, make-up workdays Sat 14 and Sat 28 Feb.
 """
 from __future__ import annotations
@@ -37,7 +38,7 @@ def test_no_tickets(session):
 def test_a_day_of_tickets_by_hand(session, loop):
     loop(steps=[("resolve_on_call", "2026-03-02 10:03")])                       # t1 直办
     loop(steps=happy())                                                           # t2 on time, very satisfied
-    loop(steps=[("dispatch", "2026-03-02 10:05"), ("accept", "2026-03-03 11:00"),  # t3 accepted late,
+    loop(steps=[("dispatch", "2026-03-02 10:05"), ("accept", "2026-03-04 09:00"),  # t3 accepted late,
                 ("reply", "2026-03-10 10:00"), ("approve_reply", "2026-03-10 11:00"),  # replied late,
                 ("return_visit", "2026-03-10 15:00", {"satisfaction": "neutral"}),     # rated 一般
                 ("close", "2026-03-10 16:00")])
@@ -74,7 +75,9 @@ def test_deadlines_not_yet_passed_are_neither_on_time_nor_late(session, loop):
     loop(steps=[("dispatch", "2026-03-02 10:05")])
     early = tickets(session, as_of=utc("2026-03-02 18:00"))[0]["figures"]
     assert fraction(early["accept_on_time_rate"]) == (0, 0) and fraction(early["overdue_rate"]) == (0, 0)
-    late = tickets(session, as_of=utc("2026-03-03 10:06"))[0]["figures"]
+    still = tickets(session, as_of=utc("2026-03-03 23:59"))[0]["figures"]   # the last minute of Tue 3
+    assert fraction(still["accept_on_time_rate"]) == (0, 0)
+    late = tickets(session, as_of=utc("2026-03-04 00:01"))[0]["figures"]
     assert fraction(late["accept_on_time_rate"]) == (0, 1)
     assert fraction(late["overdue_rate"]) == (0, 0)          # the handling deadline (Mon 9) is still ahead
     assert fraction(tickets(session)[0]["figures"]["overdue_rate"]) == (1, 1)
@@ -105,7 +108,7 @@ def test_gaming_a_reopened_ticket_never_counts_as_closed_on_time(session, loop):
 
 
 def test_an_approved_extension_moves_the_deadline_for_on_time(session, loop):
-    # due Mon 9 10:05; +3 working days → Thu 12 10:05; the reply on Wed 11 is on time
+    # due at the end of Mon 9; +3 working days → the end of Thu 12; the reply on Wed 11 is on time
     ticket = loop(steps=[("dispatch", "2026-03-02 10:05"), ("accept", "2026-03-02 11:00"),
                          ("request_extension", "2026-03-06 10:00", {"days": "3", "reason": "需现场检测"}),
                          ("approve_extension", "2026-03-06 11:00"), ("reply", "2026-03-11 10:00"),
@@ -123,7 +126,8 @@ def test_an_approved_extension_moves_the_deadline_for_on_time(session, loop):
 def test_working_days_across_the_spring_festival_and_its_make_up_saturdays(session, loop):
     feb = Period(dt.date(2026, 2, 13), dt.date(2026, 2, 13))
     tail = [("approve_reply", "2026-02-28 10:00"), ("return_visit", "2026-02-28 11:00"), ("close", "2026-02-28 12:00")]
-    # dispatched Fri 13 Feb 10:00: accept due on the make-up Saturday 14, reply due Fri 27 (Sat 14, Tue 24 … Fri 27)
+    # dispatched Fri 13 Feb 10:00: accept due by the end of the make-up Saturday 14, reply by the end of
+    # Fri 27 (Sat 14, Tue 24 … Fri 27); a calendar without 调休 would get both wrong
     loop("2026-02-13 09:50", steps=[("dispatch", "2026-02-13 10:00"), ("accept", "2026-02-14 09:00"),
                                     ("reply", "2026-02-26 16:00")] + tail)              # on time, both
     loop("2026-02-13 09:50", steps=[("dispatch", "2026-02-13 10:00"), ("accept", "2026-02-16 09:00"),

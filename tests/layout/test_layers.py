@@ -15,7 +15,7 @@ from hotline.config import PROJECT_DIR
 FLOORS = [
     ["hotline"],
     ["db"],
-    ["calls", "ivr", "queue_logic", "tickets"],     # domain
+    ["calls", "ivr", "queue_logic", "tickets", "kpis"],     # domain
     ["agi"],
     ["web"],
     ["ops"],

@@ -10,7 +10,6 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from db.models import Call, CallOutcome, Line
-from tests.tickets.web_fixtures import as_role, db_session, ticket_app, ticket_db  # noqa: F401
 from web.api import openapi_document
 
 DOC = openapi_document()
