@@ -44,6 +44,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     from web.open311 import bp as open311_bp
     app.register_blueprint(open311_bp)
+    from web.kpis import api_bp as kpis_api_bp
+    from web.kpis import bp as kpis_bp
+    app.register_blueprint(kpis_bp)
+    app.register_blueprint(kpis_api_bp)
     from web.account import bp as account_bp
     app.register_blueprint(account_bp)
     from web.security_admin import bp as security_admin_bp

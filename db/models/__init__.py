@@ -3,6 +3,7 @@ from db.models.base import NAMING_CONVENTION, Base, str_enum
 from db.models.calendar import CalendarDay
 from db.models.calls import Call, CallOutcome
 from db.models.departments import Department, DepartmentKind
+from db.models.kpis import REPEAT_LOOKUP  # noqa: F401  (declares the KPI queries' index)
 from db.models.lines import Line, LineMode
 from db.models.notifications import ApiClient, TicketNotification
 from db.models.queues import Agent, Queue, QueueMember, new_sip_secret
