@@ -38,4 +38,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     from web.open311 import bp as open311_bp
     app.register_blueprint(open311_bp)
+    from web.dispatch_suggestions import bp as dispatch_suggestions_bp
+    app.register_blueprint(dispatch_suggestions_bp)
     return app
