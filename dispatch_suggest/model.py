@@ -89,7 +89,7 @@ class SuggestionModel:
 
 def _top(codes: list[str], probabilities, names: dict[str, str], k: int) -> list[Ranked]:
     order = np.argsort(-np.asarray(probabilities), kind="stable")[:k]
-    return [Ranked(codes[i], names.get(codes[i], codes[i]), float(probabilities[i])) for i in order]
+    return [Ranked(str(codes[i]), names.get(str(codes[i]), str(codes[i])), float(probabilities[i])) for i in order]
 
 
 def train(examples: list[Example], *, topic_names: dict[str, str], department_names: dict[str, str],
