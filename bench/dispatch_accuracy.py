@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dispatch_suggest.model import train  # noqa: E402
+from dispatch_suggest.model import train  # noqa: E402  (after the path insert)
 from dispatch_suggest.synthetic import generate, seed_names, seed_topics, split  # noqa: E402
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
-from db.session import make_engine, make_session_factory
+from db.session import make_engine, make_session_factory, utcnow
 from dispatch_suggest import store
 from dispatch_suggest.model import NotEnoughHistory
 from dispatch_suggest.training import train_from_database
@@ -28,7 +28,7 @@ JOB_TIMEOUT_SECONDS = 900
 def retrain(database_url: str, run_dir: str, now: dt.datetime | None = None,
             history_days: int = HISTORY_DAYS) -> dict:
     """Train on the last ``history_days`` of tickets and store the model; says what it did."""
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = now or utcnow()
     path = store.model_path(Path(run_dir))
     engine = make_engine(database_url)
     try:

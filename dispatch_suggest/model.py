@@ -21,6 +21,7 @@ import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from db.session import utcnow
 from dispatch_suggest.history import Example
 from dispatch_suggest.text import document
 
@@ -30,6 +31,7 @@ MIN_TOPICS = 2
 NEGATIVE_WEIGHT = 2.0  # a 退单/改派 says more about a department than another department's 签收
 C_DEPARTMENT = 10.0
 C_TOPIC = 10.0
+MIN_DF_FROM = 200          # documents from which a word must occur twice to count
 
 
 class NotEnoughHistory(Exception):
@@ -107,7 +109,7 @@ def train(examples: list[Example], *, topic_names: dict[str, str], department_na
     if len(topics) < MIN_TOPICS:
         raise NotEnoughHistory(f"the history has tickets of {len(topics)} topic(s) only; "
                                f"the suggestion needs at least {MIN_TOPICS}")
-    topic_vectorizer = _vectorizer()
+    topic_vectorizer = _vectorizer(len(topical))
     x_topic = topic_vectorizer.fit_transform(
         [document(e.description, e.address, None, extra_words) for e in topical])
     topic_classifier = LogisticRegression(C=C_TOPIC, max_iter=2000, random_state=0)
@@ -124,11 +126,11 @@ def train(examples: list[Example], *, topic_names: dict[str, str], department_na
                 rows.append(doc), labels.append(e.department), negative_of.append(None), weights.append(0.5)
             for code in e.not_departments:
                 rows.append(doc), labels.append(None), negative_of.append(code), weights.append(0.5 * NEGATIVE_WEIGHT)
-    department_vectorizer = _vectorizer()
+    department_vectorizer = _vectorizer(len(rows))
     x_all = department_vectorizer.fit_transform(rows)
     labels_a, negative_a, weights_a = np.array(labels, dtype=object), np.array(negative_of, dtype=object), \
         np.array(weights)
-    positive_rows = np.flatnonzero(labels_a != None)  # noqa: E711  (element-wise)
+    positive_rows = np.flatnonzero(np.array([label is not None for label in labels]))
     codes = sorted(departments)
     scorers = []
     for code in codes:
@@ -140,17 +142,16 @@ def train(examples: list[Example], *, topic_names: dict[str, str], department_na
         scorers.append(scorer)
     counts = {"accepted": len(accepted), "negatives": sum(len(e.not_departments) for e in examples),
               "topics": len(topics), "departments": len(departments), "tickets": len(examples)}
-    return SuggestionModel(version=version, trained_at=trained_at or _utcnow(), extra_words=tuple(extra_words),
+    return SuggestionModel(version=version, trained_at=trained_at or utcnow(), extra_words=tuple(extra_words),
                            topic_names=dict(topic_names), department_names=dict(department_names),
                            topic_vectorizer=topic_vectorizer, topic_classifier=topic_classifier,
                            department_vectorizer=department_vectorizer, department_codes=codes,
                            department_scorers=scorers, counts=counts, fingerprint=fingerprint)
 
 
-def _vectorizer() -> TfidfVectorizer:
+def _vectorizer(documents: int) -> TfidfVectorizer:
+    """Words and word pairs; once the history is big enough a word must occur twice to be kept, so
+    one-off words (a caller's name, a house number) neither count nor end up in the stored model."""
     return TfidfVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False, ngram_range=(1, 2),
-                           sublinear_tf=True, min_df=1, max_features=100_000)
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+                           sublinear_tf=True, min_df=2 if documents >= MIN_DF_FROM else 1,
+                           max_features=100_000)

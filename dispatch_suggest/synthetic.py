@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -25,6 +25,10 @@ from db.models import Department, Ticket
 from db.seed import DATA_DIR
 from dispatch_suggest import synthetic_text as st
 from dispatch_suggest.history import Example
+from tickets.deadlines import load_policy
+from tickets.intake import create_ticket
+from tickets.states import Event
+from tickets.workflow import Actor, transition
 
 MISROUTE_SHARE = 0.15   # share of cases first sent to a wrong department
 VAGUE_SHARE = 0.03      # share of cases whose description says nearly nothing
@@ -123,11 +127,6 @@ def write_history(session: Session, cases: list[Case], start: dt.datetime, *, po
 
     Flushes, never commits: the caller owns the transaction.
     """
-    from tickets.deadlines import load_policy
-    from tickets.intake import create_ticket
-    from tickets.states import Event
-    from tickets.workflow import Actor, transition
-
     policy = policy or load_policy(session)
     ids = dict(session.execute(select(Department.code, Department.id)).all())
     agent_actor, reviewer_actor = Actor(agent, "agent"), Actor(reviewer, "reviewer")
@@ -138,10 +137,8 @@ def write_history(session: Session, cases: list[Case], start: dt.datetime, *, po
     numbers = []
     for i, case in enumerate(cases):
         at = start + dt.timedelta(minutes=10 * i)
-        step = iter(range(1, 10))
-
-        def later() -> dt.datetime:
-            return at + dt.timedelta(minutes=next(step))
+        steps = (at + dt.timedelta(minutes=m) for m in range(1, 10))  # each step a minute after the last
+        later = steps.__next__
         ticket: Ticket = create_ticket(session, {
             "channel": "phone", "caller_name": "市民", "caller_phone": f"139{i:08d}", "category": case.category,
             "topic": case.topic, "address": case.address, "district": case.district, "street": case.street,
@@ -165,12 +162,8 @@ def write_history(session: Session, cases: list[Case], start: dt.datetime, *, po
 
 def split(cases: list[Case], held_out: float = 0.2) -> tuple[list[Case], list[Case]]:
     """(training part, held-out part): the last ``held_out`` share is kept for testing."""
-    cut = int(round(len(cases) * (1 - held_out)))
+    cut = round(len(cases) * (1 - held_out))
     return cases[:cut], cases[cut:]
-
-
-def without_misroutes(cases: list[Case]) -> list[Case]:
-    return [replace(c, misrouted_to=None) for c in cases]
 
 
 def seed_names(data_dir: Path = DATA_DIR) -> tuple[dict[str, str], dict[str, str], tuple[str, ...]]:

@@ -7,8 +7,8 @@ import secrets
 import pytest
 from rq import Queue, SimpleWorker
 
-from dispatch_suggest import jobs, store
 from db.session import utcnow
+from dispatch_suggest import jobs, store
 from hotline.config import Settings
 from hotline.redis_conn import redis_client
 from queue_logic.keys import Keys

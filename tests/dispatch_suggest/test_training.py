@@ -20,7 +20,7 @@ def test_trained_from_real_tickets_stored_with_version_and_date_and_retrained_on
     history(160)
     path = store.model_path(tmp_path)
     with session_factory() as session:
-        model, trained = train_from_database(session, path, now=NOW)
+        _, trained = train_from_database(session, path, now=NOW)
     assert trained and path.exists()
     stored = store.load(path)
     assert (stored.version, stored.trained_at) == (1, NOW) and stored.counts["accepted"] == 160
