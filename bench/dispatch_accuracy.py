@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     hits = {"dept_topic_1": 0, "dept_topic_3": 0, "dept_text_1": 0, "dept_text_3": 0, "topic_1": 0, "topic_3": 0,
             "baseline_1": 0}
-    sure, latencies = [], []
+    sure, topic_sure, latencies = [], [], []
+    bins = {(0.0, 0.5): [0, 0], (0.5, 0.8): [0, 0], (0.8, 1.01): [0, 0]}  # shown probability → [asked, right]
     for case in held_out:
         started = time.perf_counter()
         with_topic = model.suggest(case.description, case.topic, case.address)
@@ -62,11 +63,17 @@ def main(argv: list[str] | None = None) -> dict:
         hits["topic_3"] += case.topic in topics
         hits["baseline_1"] += usual.get(case.topic) == case.department
         sure.append(with_topic.departments[0].probability)
+        topic_sure.append(text_only.topics[0].probability)
+        for (low, high), counts in bins.items():
+            if low <= with_topic.departments[0].probability < high:
+                counts[0] += 1
+                counts[1] += with_topic.departments[0].code == case.department
     n = len(held_out)
     result = {k: v / n for k, v in hits.items()}
     result.update(train_seconds=train_seconds, suggest_ms_median=statistics.median(latencies) * 1000,
                   suggest_ms_p95=sorted(latencies)[int(0.95 * (n - 1))] * 1000, mean_top1_probability=
-                  statistics.fmean(sure), training_cases=len(training), held_out_cases=n,
+                  statistics.fmean(sure), mean_topic_probability=statistics.fmean(topic_sure),
+                  sharpness=model.department_sharpness, training_cases=len(training), held_out_cases=n,
                   negatives=sum(len(e.not_departments) for e in examples),
                   departments=len(model.department_codes), topics=len(model.topic_classifier.classes_))
     print(f"synthetic history: {args.cases} cases (seed {args.seed}), trained on {len(training)} "
@@ -77,7 +84,12 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"topic, text only:          top-1 {result['topic_1']:.1%}  top-3 {result['topic_3']:.1%}")
     print(f"baseline (topic's usual department): top-1 {result['baseline_1']:.1%}")
     print(f"mean top-1 probability shown {result['mean_top1_probability']:.1%} "
-          f"(vs top-1 accuracy {result['dept_topic_1']:.1%})")
+          f"(vs top-1 accuracy {result['dept_topic_1']:.1%}; calibration exponent {model.department_sharpness:.2f}); "
+          f"topic {result['mean_topic_probability']:.1%} (vs {result['topic_1']:.1%})")
+    for (low, high), (asked, right) in bins.items():
+        if asked:
+            print(f"  shown {low:.0%}–{min(high, 1):.0%}: {asked} suggestions, top-1 right {right / asked:.1%}")
+    result["bins"] = {f"{low:.1f}-{min(high, 1):.1f}": (asked, right) for (low, high), (asked, right) in bins.items()}
     print(f"training {train_seconds:.1f} s; one suggestion median {result['suggest_ms_median']:.1f} ms, "
           f"p95 {result['suggest_ms_p95']:.1f} ms")
     return result

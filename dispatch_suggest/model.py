@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sklearn
+from scipy.optimize import minimize_scalar
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -32,6 +33,8 @@ NEGATIVE_WEIGHT = 2.0  # a 退单/改派 says more about a department than anoth
 C_DEPARTMENT = 10.0
 C_TOPIC = 10.0
 MIN_DF_FROM = 200          # documents from which a word must occur twice to count
+CALIBRATE_FROM = 200       # accepted tickets from which the probabilities are calibrated on a held-back part
+CALIBRATION_FOLD = 5       # every 5th ticket is held back for that
 
 
 class NotEnoughHistory(Exception):
@@ -68,6 +71,8 @@ class SuggestionModel:
     department_vectorizer: TfidfVectorizer
     department_codes: list[str]
     department_scorers: list[LogisticRegression]
+    department_sharpness: float = 1.0  # exponent on the scores before normalising (calibration)
+    topic_sharpness: float = 1.0
     counts: dict[str, int] = field(default_factory=dict)
     fingerprint: str = ""
     sklearn_version: str = sklearn.__version__
@@ -75,13 +80,12 @@ class SuggestionModel:
     def suggest(self, description: str, topic: str | None = None, address: str | None = None,
                 k: int = 3) -> Suggestion:
         topic_doc = document(description, address, None, self.extra_words)
-        topic_p = self.topic_classifier.predict_proba(self.topic_vectorizer.transform([topic_doc]))[0]
+        topic_p = _normalised(self.topic_classifier.predict_proba(self.topic_vectorizer.transform([topic_doc]))[0],
+                              self.topic_sharpness)
         topics = _top(list(self.topic_classifier.classes_), topic_p, self.topic_names, k)
         known_topic = topic if topic in self.topic_names else None
         x = self.department_vectorizer.transform([document(description, address, known_topic, self.extra_words)])
-        scores = np.array([s.predict_proba(x)[0, 1] for s in self.department_scorers])
-        total = scores.sum()
-        department_p = scores / total if total > 0 else np.full(len(scores), 1 / len(scores))
+        department_p = _normalised(_scores(self.department_scorers, x)[0], self.department_sharpness)
         return Suggestion(topics, _top(self.department_codes, department_p, self.department_names, k))
 
     def info(self) -> dict:
@@ -109,29 +113,49 @@ def train(examples: list[Example], *, topic_names: dict[str, str], department_na
     if len(topics) < MIN_TOPICS:
         raise NotEnoughHistory(f"the history has tickets of {len(topics)} topic(s) only; "
                                f"the suggestion needs at least {MIN_TOPICS}")
-    topic_vectorizer = _vectorizer(len(topical))
-    x_topic = topic_vectorizer.fit_transform(
-        [document(e.description, e.address, None, extra_words) for e in topical])
-    topic_classifier = LogisticRegression(C=C_TOPIC, max_iter=2000, random_state=0)
-    with warnings.catch_warnings():  # many topics seen once or twice is a thin history, not a regression problem
-        warnings.filterwarnings("ignore", message="The number of unique classes", category=UserWarning)
-        topic_classifier.fit(x_topic, [e.topic for e in topical])
+    topic_vectorizer, topic_classifier = _fit_topics(topical, extra_words)
 
-    # rows: every positive and negative example twice, with and without its topic token
+    vectorizer, codes, scorers = _fit_departments(examples, extra_words)
+    sharpness = topic_sharpness = 1.0
+    if len(accepted) >= CALIBRATE_FROM:
+        sharpness = _sharpness(examples, extra_words)
+        topic_sharpness = _topic_sharpness(examples, extra_words)
+    counts = {"accepted": len(accepted), "negatives": sum(len(e.not_departments) for e in examples),
+              "topics": len(topics), "departments": len(departments), "tickets": len(examples)}
+    return SuggestionModel(version=version, trained_at=trained_at or utcnow(), extra_words=tuple(extra_words),
+                           topic_names=dict(topic_names), department_names=dict(department_names),
+                           topic_vectorizer=topic_vectorizer, topic_classifier=topic_classifier,
+                           department_vectorizer=vectorizer, department_codes=codes,
+                           department_scorers=scorers, department_sharpness=sharpness,
+                           topic_sharpness=topic_sharpness, counts=counts,
+                           fingerprint=fingerprint)
+
+
+def _fit_departments(examples: list[Example], extra_words: tuple[str, ...]):
+    """(vectorizer, department codes, one binary regression per department)."""
+    # rows: every positive and negative example twice, with and without its topic token, at half weight
     rows, labels, negative_of, weights = [], [], [], []
+
+    def add(doc: str, label: str | None, negative: str | None, weight: float) -> None:
+        rows.append(doc)
+        labels.append(label)
+        negative_of.append(negative)
+        weights.append(weight)
+
     for e in examples:
-        for with_topic in (True, False):
-            doc = document(e.description, e.address, e.topic if with_topic else None, extra_words)
+        text_only = document(e.description, e.address, None, extra_words)
+        with_topic = f"{text_only} #{e.topic}".strip() if e.topic else text_only  # as document() adds it
+        for doc in (with_topic, text_only):
             if e.department:
-                rows.append(doc), labels.append(e.department), negative_of.append(None), weights.append(0.5)
+                add(doc, e.department, None, 0.5)
             for code in e.not_departments:
-                rows.append(doc), labels.append(None), negative_of.append(code), weights.append(0.5 * NEGATIVE_WEIGHT)
-    department_vectorizer = _vectorizer(len(rows))
-    x_all = department_vectorizer.fit_transform(rows)
+                add(doc, None, code, 0.5 * NEGATIVE_WEIGHT)
+    vectorizer = _vectorizer(len(rows))
+    x_all = vectorizer.fit_transform(rows)
     labels_a, negative_a, weights_a = np.array(labels, dtype=object), np.array(negative_of, dtype=object), \
         np.array(weights)
     positive_rows = np.flatnonzero(np.array([label is not None for label in labels]))
-    codes = sorted(departments)
+    codes = sorted({e.department for e in examples if e.department})
     scorers = []
     for code in codes:
         own_negatives = np.flatnonzero(negative_a == code)
@@ -140,13 +164,78 @@ def train(examples: list[Example], *, topic_names: dict[str, str], department_na
         scorer = LogisticRegression(C=C_DEPARTMENT, max_iter=2000, solver="liblinear", random_state=0)
         scorer.fit(x_all[take], y, sample_weight=weights_a[take])
         scorers.append(scorer)
-    counts = {"accepted": len(accepted), "negatives": sum(len(e.not_departments) for e in examples),
-              "topics": len(topics), "departments": len(departments), "tickets": len(examples)}
-    return SuggestionModel(version=version, trained_at=trained_at or utcnow(), extra_words=tuple(extra_words),
-                           topic_names=dict(topic_names), department_names=dict(department_names),
-                           topic_vectorizer=topic_vectorizer, topic_classifier=topic_classifier,
-                           department_vectorizer=department_vectorizer, department_codes=codes,
-                           department_scorers=scorers, counts=counts, fingerprint=fingerprint)
+    return vectorizer, codes, scorers
+
+
+def _scores(scorers: list[LogisticRegression], x) -> np.ndarray:
+    """(documents × departments) of each department's own probability."""
+    return np.column_stack([s.predict_proba(x)[:, 1] for s in scorers])
+
+
+def _normalised(scores: np.ndarray, sharpness: float) -> np.ndarray:
+    sharpened = np.power(np.clip(scores, 1e-12, 1.0), sharpness)
+    return sharpened / sharpened.sum()
+
+
+def _sharpness(examples: list[Example], extra_words: tuple[str, ...]) -> float:
+    """The exponent that makes the shown probabilities honest (temperature scaling, fitted on a held-back fifth).
+
+    One-vs-rest scores normalised to one come out too modest; raising them to a power before
+    normalising keeps their order (so top-1 and top-3 do not change) and is fitted to minimise the
+    log loss of the department that really accepted the held-back tickets.
+    """
+    held = [e for i, e in enumerate(examples) if i % CALIBRATION_FOLD == 0 and e.department]
+    rest = [e for i, e in enumerate(examples) if i % CALIBRATION_FOLD != 0]
+    if len({e.department for e in rest if e.department}) < MIN_DEPARTMENTS:
+        return 1.0
+    vectorizer, codes, scorers = _fit_departments(rest, extra_words)
+    index = {code: i for i, code in enumerate(codes)}
+    held = [e for e in held if e.department in index]
+    if len(held) < MIN_ACCEPTED:
+        return 1.0
+    docs = [document(e.description, e.address, e.topic, extra_words) for e in held] + \
+        [document(e.description, e.address, None, extra_words) for e in held]
+    truth = np.array([index[e.department] for e in held] * 2)
+    return _exponent(_scores(scorers, vectorizer.transform(docs)), truth)
+
+
+def _topic_sharpness(examples: list[Example], extra_words: tuple[str, ...]) -> float:
+    """The same calibration for the topic classifier (a temperature on its logits)."""
+    topical = [e for e in examples if e.topic]
+    held = [e for i, e in enumerate(topical) if i % CALIBRATION_FOLD == 0]
+    rest = [e for i, e in enumerate(topical) if i % CALIBRATION_FOLD != 0]
+    if len({e.topic for e in rest}) < MIN_TOPICS:
+        return 1.0
+    vectorizer, classifier = _fit_topics(rest, extra_words)
+    index = {code: i for i, code in enumerate(classifier.classes_)}
+    held = [e for e in held if e.topic in index]
+    if len(held) < MIN_ACCEPTED:
+        return 1.0
+    raw = classifier.predict_proba(vectorizer.transform(
+        [document(e.description, e.address, None, extra_words) for e in held]))
+    return _exponent(raw, np.array([index[e.topic] for e in held]))
+
+
+def _exponent(raw: np.ndarray, truth: np.ndarray) -> float:
+    """The power on the probabilities (documents × classes) that minimises the log loss of ``truth``."""
+    logs_raw = np.log(np.clip(raw, 1e-12, 1.0))
+
+    def log_loss(sharpness: float) -> float:
+        logs = sharpness * logs_raw
+        logs -= logs.max(axis=1, keepdims=True)
+        chosen = logs[np.arange(len(truth)), truth]
+        return float(-(chosen - np.log(np.exp(logs).sum(axis=1))).mean())
+    return float(minimize_scalar(log_loss, bounds=(0.25, 8.0), method="bounded").x)
+
+
+def _fit_topics(topical: list[Example], extra_words: tuple[str, ...]):
+    vectorizer = _vectorizer(len(topical))
+    x = vectorizer.fit_transform([document(e.description, e.address, None, extra_words) for e in topical])
+    classifier = LogisticRegression(C=C_TOPIC, max_iter=2000, random_state=0)
+    with warnings.catch_warnings():  # many topics seen once or twice is a thin history, not a regression problem
+        warnings.filterwarnings("ignore", message="The number of unique classes", category=UserWarning)
+        classifier.fit(x, [e.topic for e in topical])
+    return vectorizer, classifier
 
 
 def _vectorizer(documents: int) -> TfidfVectorizer:

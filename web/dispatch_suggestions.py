@@ -65,8 +65,7 @@ def suggest():
                                    "accepted tickets by the nightly job once there is enough history"})
     s = tv.db()
     targets = {d.code: d.name for d in tv.dispatch_targets(s)}
-    topics = {code: path for code, path in ((t.code, t.path) for t in s.scalars(select(Topic).where(
-        Topic.active.is_(True))))}
+    topics = {t.code: t.path for t in s.scalars(select(Topic).where(Topic.active.is_(True)))}
     if topic and topic not in topics:
         raise InvalidInput.of({"topic": f"unknown topic {topic!r}"})
     found = model.suggest(description, topic, address, k=len(model.department_codes) + len(topics))

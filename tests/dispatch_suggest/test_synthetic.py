@@ -42,4 +42,7 @@ def test_the_benchmark_beats_the_topic_default_and_reports_every_figure():
     assert result["dept_topic_1"] > result["baseline_1"]          # learning beats "the topic's usual department"
     assert result["dept_topic_3"] >= result["dept_topic_1"] and result["topic_3"] >= result["topic_1"]
     assert result["dept_text_1"] > 0.5 and result["topic_1"] > 0.5
-    assert 0 < result["mean_top1_probability"] <= 1
+    # calibrated: what the hint shows is about how often it is right
+    assert result["sharpness"] > 1 and abs(result["mean_top1_probability"] - result["dept_topic_1"]) < 0.06
+    asked, right = result["bins"]["0.8-1.0"]
+    assert asked > 0 and right / asked > result["dept_topic_1"]  # a sure hint is right more often than average
