@@ -37,13 +37,16 @@ def retrain(database_url: str, run_dir: str, now: dt.datetime | None = None,
                                                  since=now - dt.timedelta(days=history_days))
     except NotEnoughHistory as thin:
         log.info("dispatch suggestion not trained: %s", thin)
-        return {"status": "not_enough_history", "message": str(thin), "path": str(path)}
+        outcome = {"status": "not_enough_history", "message": str(thin), "path": str(path)}
+    else:
+        if trained:
+            log.info("dispatch suggestion model v%d trained on %s", model.version, model.counts)
+        outcome = {"status": "trained" if trained else "unchanged", "version": model.version,
+                   "trained_at": model.info()["trained_at"], "examples": model.counts, "path": str(path)}
     finally:
         engine.dispose()
-    if trained:
-        log.info("dispatch suggestion model v%d trained on %s", model.version, model.counts)
-    return {"status": "trained" if trained else "unchanged", "version": model.version,
-            "trained_at": model.info()["trained_at"], "examples": model.counts, "path": str(path)}
+    store.write_last_run(path, {**outcome, "ran_at": now.isoformat(timespec="seconds") + "Z"})
+    return outcome
 
 
 def enqueue_retrain(settings, connection):

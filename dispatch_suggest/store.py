@@ -5,6 +5,7 @@ replaced it), so a retrain reaches every worker without a restart.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -18,11 +19,28 @@ from dispatch_suggest.model import SuggestionModel
 log = logging.getLogger("dispatch_suggest.store")
 
 FILENAME = "dispatch_suggest.joblib"
+STATUS_FILENAME = "dispatch_suggest.last_run.json"  # what the last training run said (e.g. too little history)
 
 
 def model_path(run_dir: Path) -> Path:
     """``<run folder>/models/dispatch_suggest.joblib`` (the run folder of ``hotline.config.Settings``)."""
     return Path(run_dir) / "models" / FILENAME
+
+
+def write_last_run(path: Path, outcome: dict) -> None:
+    """Beside the model: the last run's outcome, so "no model yet" can say why."""
+    target = path.with_name(STATUS_FILENAME)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps(outcome, ensure_ascii=False), encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def last_run(path: Path) -> dict | None:
+    try:
+        return json.loads(path.with_name(STATUS_FILENAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def save(model: SuggestionModel, path: Path) -> Path:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from db.models import Role, Topic
-from dispatch_suggest.store import CachedModel, model_path
+from dispatch_suggest.store import CachedModel, last_run, model_path
 from tickets.errors import InvalidInput, TicketError
 from web import ticket_views as tv
 from web.auth import login_required
@@ -58,11 +58,15 @@ def suggest():
         errors["limit"] = f"a whole number from 1 to {MAX_LIMIT}"
     if errors:
         raise InvalidInput.of(errors)
-    model = current_app.extensions[EXTENSION].get()
+    cached = current_app.extensions[EXTENSION]
+    model = cached.get()
     if model is None:
+        last = last_run(cached.path) or {}
+        why = (f" Last training run {last.get('ran_at', '')}: {last['message']}"
+               if last.get("status") == "not_enough_history" else "")
         return jsonify({"status": "no_model", "model": None, "topics": [], "departments": [],
                         "message": "还没有派单建议模型 No suggestion model yet: it is trained from the centre's "
-                                   "accepted tickets by the nightly job once there is enough history"})
+                                   "accepted tickets by the nightly job once there is enough history." + why})
     s = tv.db()
     targets = {d.code: d.name for d in tv.dispatch_targets(s)}
     topics = {t.code: t.path for t in s.scalars(select(Topic).where(Topic.active.is_(True)))}

@@ -59,10 +59,16 @@ def ask(client, body, **headers):
     return client.post(PATH, json=body, headers={"X-CSRF-Token": client.csrf, **headers})
 
 
-def test_before_any_training_the_answer_is_no_model_yet(login):
-    answer = conforms(ask(login("agent"), {"description": "饭店后厨有老鼠"}))
+def test_before_any_training_the_answer_is_no_model_yet_and_then_why(login, history, settings):
+    agent = login("agent")
+    answer = conforms(ask(agent, {"description": "饭店后厨有老鼠"}))
     assert answer["status"] == "no_model" and answer["departments"] == [] and answer["model"] is None
-    assert "No suggestion model yet" in answer["message"]
+    assert "No suggestion model yet" in answer["message"] and "Last training run" not in answer["message"]
+    history(12)
+    assert retrain(settings.database_url, str(settings.run_dir), now=NOW)["status"] == "not_enough_history"
+    answer = conforms(ask(agent, {"description": "饭店后厨有老鼠"}))
+    assert answer["status"] == "no_model"
+    assert "Last training run 2026-06-01T02:00:00Z: only 12 accepted (签收) tickets" in answer["message"]
 
 
 def test_the_trained_model_suggests_topic_and_department_with_probabilities(login, history, settings):
