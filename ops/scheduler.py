@@ -28,7 +28,10 @@ PERIODIC: list[tuple[int, str]] = [
     (60, "tickets.jobs.watch_now"),
     # privacy: recordings and call records past their retention (HOTLINE_RETENTION_*_DAYS)
     (86400, "privacy.retention.purge_job"),
+    # 智能派单: the dispatch suggestion learns from the day's dispatched, accepted and returned tickets
+    (86400, "dispatch_suggest.jobs.retrain_now"),
 ]
+PERIODIC_JOB_TIMEOUT = 900   # seconds; retraining on a large history takes minutes
 
 
 def run_periodic(func_path: str, interval: int) -> object:
@@ -59,6 +62,7 @@ def _schedule(queue_name: str, conn, func_path: str, interval: int, delay: int) 
         return
     conn.set(lock, "1", ex=interval + 60)
     Queue(queue_name, connection=conn).enqueue_in(dt.timedelta(seconds=delay), run_periodic, func_path, interval,
+                                                  job_timeout=PERIODIC_JOB_TIMEOUT,
                                                   result_ttl=interval * 2, failure_ttl=86400)
 
 
