@@ -57,7 +57,7 @@ def record(session, uniqueid: str, facts: dict[str, str]) -> None:
 
 def reconcile(settings: Settings, session_factory) -> int:
     """Move every parked call into the database; returns how many were recorded."""
-    with AmiClient("127.0.0.1", settings.ports.ami, "hotline", settings.secrets["ami_secret"]) as ami:
+    with AmiClient("127.0.0.1", settings.ports.ami, *settings.ami_login("reconcile")) as ami:
         entries = [e for e in ami.action_list("DBGetTree", Family=FAMILY) if e.get("Event") == "DBGetTreeResponse"]
         done = 0
         for entry in entries:

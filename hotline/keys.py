@@ -25,6 +25,20 @@ class Keys:
         """Set with a short TTL by the AMI listener while its AMI connection is alive."""
         return f"{self.prefix}ami:heartbeat"
 
+    def sip_failures(self, address: str) -> str:
+        """Sorted set: times of recent SIP authentication failures from one address (SIP guard)."""
+        return f"{self.prefix}sip:failures:{address}"
+
+    @property
+    def sip_blocklist(self) -> str:
+        """Sorted set: blocked address → until (epoch seconds), applied as a PJSIP ACL."""
+        return f"{self.prefix}sip:blocklist"
+
+    @property
+    def sip_guard_heartbeat(self) -> str:
+        """Set with a short TTL by the SIP guard while it is logged in to AMI."""
+        return f"{self.prefix}sip:guard:heartbeat"
+
     @property
     def listener_status(self) -> str:
         """Hash: connected, since, events, last resync, last flush."""

@@ -39,6 +39,8 @@ def python_services(settings: Settings) -> list[Service]:
                 description=f"FastAGI server on 127.0.0.1:{p.agi}"),
         Service("ami", [*me, "ami", "listen"], ready=lambda pid: _ami_listener_ready(settings),
                 description="AMI listener → Redis"),
+        Service("sipguard", [*me, "asterisk", "guard"], ready=lambda pid: _sip_guard_ready(settings),
+                description="SIP guard: repeated SIP auth failures → blocklist"),
         Service("worker", [*me, "worker"], ready=lambda pid: _worker_ready(settings, pid),
                 description="rq worker with scheduler"),
         Service("web", [*me, "web", "serve"], port=p.web,
@@ -148,6 +150,13 @@ def _ami_listener_ready(settings: Settings) -> bool:
     from hotline.redis_conn import redis_client
 
     return bool(redis_client(settings).exists(Keys(settings.redis_prefix).listener_heartbeat))
+
+
+def _sip_guard_ready(settings: Settings) -> bool:
+    from hotline.keys import Keys
+    from hotline.redis_conn import redis_client
+
+    return bool(redis_client(settings).exists(Keys(settings.redis_prefix).sip_guard_heartbeat))
 
 
 def _worker_ready(settings: Settings, pid: int) -> bool:

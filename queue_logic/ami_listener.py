@@ -76,8 +76,9 @@ class AmiListener:
 
     def _make_manager(self) -> Manager:
         """Built inside the running loop: panoramisk binds to the loop it finds at construction."""
+        username, secret = self.settings.ami_login("listener")   # its own AMI user, with an event filter
         manager = Manager(loop=asyncio.get_running_loop(), host=self.host, port=self.port,
-                          username="hotline", secret=self.settings.secrets["ami_secret"],
+                          username=username, secret=secret,
                           ping_delay=3600, reconnect_timeout=1,
                           on_connect=self._on_connect, on_login=self._on_login,
                           on_disconnect=self._on_disconnect)

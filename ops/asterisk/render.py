@@ -56,6 +56,7 @@ def pbx_context(settings: Settings, agents: list[dict], queues: list[dict],
         "sip_bind": settings.sip_bind,
         "carrier_host": settings.carrier_host,
         "carrier_port": settings.ports.carrier_sip,
+        "softphone_network": settings.softphone_acl,
         "recordings_dir": str(settings.recordings_dir),
         "fallback_queue": MAIN_QUEUE,
         "trace_header": TRACE_HEADER,
@@ -79,10 +80,9 @@ def carrier_context(settings: Settings, agents: list[dict], softphones: str = "a
 
 
 def instances(settings: Settings, binary: AsteriskBinary) -> tuple[AsteriskInstance, AsteriskInstance]:
-    ports, secrets = settings.ports, settings.secrets
+    ports = settings.ports
     pbx = AsteriskInstance("pbx", binary, settings, sip_port=ports.sip, ami_port=ports.ami,
-                           rtp_start=ports.rtp_start, ami_secret=secrets["ami_secret"])
+                           rtp_start=ports.rtp_start)
     carrier = AsteriskInstance("carrier", binary, settings, sip_port=ports.carrier_sip,
-                               ami_port=ports.carrier_ami, rtp_start=ports.carrier_rtp_start,
-                               ami_secret=secrets["carrier_ami_secret"])
+                               ami_port=ports.carrier_ami, rtp_start=ports.carrier_rtp_start)
     return pbx, carrier
