@@ -10,7 +10,7 @@ import sys
 import click
 
 from hotline.errors import HotlineError
-from ops.cli import agents, asterisk, data, prompts, services, system
+from ops.cli import agents, asterisk, config, data, prompts, services, system
 
 
 class HotlineGroup(click.Group):
@@ -31,6 +31,6 @@ def main() -> None:
     """12345 government service hotline: Asterisk + Python call centre."""
 
 
-for group in (asterisk, data, system, prompts, agents, services):
+for group in (asterisk, data, system, prompts, agents, services, config):
     for command in group.COMMANDS:
         main.add_command(command)

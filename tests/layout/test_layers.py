@@ -15,13 +15,14 @@ from hotline.config import PROJECT_DIR
 FLOORS = [
     ["hotline"],
     ["db"],
-    ["calls", "ivr", "queue_logic", "tickets"],     # domain
+    ["calls", "centre_config", "ivr", "queue_logic", "tickets"],     # domain
     ["agi"],
     ["web"],
     ["ops"],
 ]
 # A domain package may use the domain packages listed for it (none today): keep this short.
-DOMAIN_USES: dict[str, set[str]] = {}
+# centre_config checks menus with ivr.menu's own loader and sets the no-menu switch through ivr.switches.
+DOMAIN_USES: dict[str, set[str]] = {"centre_config": {"ivr"}}
 
 FLOOR_OF = {pkg: level for level, pkgs in enumerate(FLOORS) for pkg in pkgs}
 
