@@ -26,6 +26,8 @@ PERIODIC: list[tuple[int, str]] = [
     (3600, "calls.jobs.close_stale_calls_now"),
     # tickets: 签收催办 reminders, 逾期督办 escalation, and the notification sweep
     (60, "tickets.jobs.watch_now"),
+    # 逐步整合: staged configuration changes (a line merged on 2027-01-01) applied when due
+    (30, "centre_config.jobs.apply_staged_changes"),
 ]
 
 
