@@ -54,10 +54,15 @@ def _run(settings: Settings, stop: threading.Event, ready: threading.Event) -> N
 def handle(settings: Settings, data) -> None:
     CACHE.invalidate()
     try:
-        kinds = set(json.loads(data).get("kinds", []))
+        message = json.loads(data)
+        kinds, items = set(message.get("kinds", [])), message.get("items", [])
     except (TypeError, ValueError, AttributeError):
-        kinds = {"queue", "agent"}
+        kinds, items = {"queue", "agent"}, []
+    log.info("configuration changed (%s): routing snapshot dropped", ", ".join(items) or "?")
     try:
-        apply_config(settings, kinds)
+        done = apply_config(settings, kinds)
     except Exception:      # a failed reload must not stop the watch; the admin sees it in the log
         log.exception("configuration change %s not applied to Asterisk", sorted(kinds))
+        return
+    if done:
+        log.info("configuration change applied to Asterisk (%s): %s", ", ".join(items), "; ".join(done))

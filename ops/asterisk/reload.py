@@ -43,5 +43,4 @@ def apply_config(settings: Settings, kinds: Iterable[str]) -> list[str]:
         carrier.render(render.carrier_context(settings, agents, settings.softphones, supervisors))
         carrier.cli(PJSIP_RELOAD)
         done.append(f"carrier: {PJSIP_RELOAD}")
-    log.info("configuration applied to Asterisk: %s", "; ".join(done) or "no instance running")
     return done
