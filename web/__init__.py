@@ -39,4 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     from web.open311 import bp as open311_bp
     app.register_blueprint(open311_bp)
+    from web.config_api import bp as config_api_bp
+    app.register_blueprint(config_api_bp)
+    from web.admin_config import bp as admin_config_bp
+    app.register_blueprint(admin_config_bp)
     return app
