@@ -71,6 +71,18 @@ def test_a_new_queue_and_agent_take_calls_without_restarting_asterisk(hotline):
     assert played(pbx_log_of(hotline, record), "hotline/line-86010090")   # the admin's text, spoken
     assert hotline.pbx.pid() == pid                                         # no restart
 
+    # logged-in agents follow their memberships; a retired agent leaves its queues
+    mark = len(hotline.agi_log())
+    admin(hotline, "agent", "set", "1002", "queues=12345:0,overflow:0,elderly:3")
+    admin(hotline, "agent", "remove", "1090")
+    heard(hotline, mark, "configuration change applied to Asterisk", count=2)
+    with hotline.pbx_ami() as ami:
+        members = {(ev["Queue"], ev.get("Name") or ev.get("Location"), ev.get("Penalty"))
+                   for ev in ami.action_list("QueueStatus", Queue="elderly") if ev.get("Event") == "QueueMember"}
+    assert {(q, p) for q, _, p in members} == {("elderly", "3")}, members
+    assert hotline.pbx.pid() == pid
+    admin(hotline, "agent", "restore", "1002")
+
 
 def test_an_invalid_menu_is_refused_and_calls_keep_the_old_one(hotline, tmp_path):
     bad = tmp_path / "main.yaml"
