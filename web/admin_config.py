@@ -16,7 +16,9 @@ from centre_config.errors import ConfigError, ConfigInvalid
 from centre_config.greetings import store_recording
 from centre_config.lines import COLUMNS as LINE_COLUMNS
 from centre_config.queues import COLUMNS as QUEUE_COLUMNS
-from db.models import Role
+from centre_config.queues import STRATEGIES
+from db.models import LineMode, Role
+from ivr.menu import LANGUAGES
 from web import database
 from web.auth import login_required
 from web.config_api import RESOURCES, commit
@@ -43,6 +45,7 @@ COLUMNS = {  # the overview's columns per kind
     "switch": ("key", "enabled"),
     "calendar_day": ("day", "workday", "note"),
 }
+CHOICES = {"mode": [m.value for m in LineMode], "language": list(LANGUAGES), "strategy": list(STRATEGIES)}
 BOOLEANS = {"no_menu", "active", "announce_position", "enabled", "workday"}
 MAPS = {"members", "queues"}
 READ_ONLY = {"greeting", "greeting_recording"}     # set by the greeting text and the recording upload
@@ -277,7 +280,7 @@ def _item_context(kind: str, key: str | None, data: dict, error: ConfigError | N
     k = versions.kind_of(kind)
     names = [n for n in FIELDS[kind] if n in data] + [n for n in data if n not in FIELDS[kind] and n != "staged"]
     return {"kind": kind, "path": PATH_OF_KIND[kind], "title": TITLES[kind], "key": key, "data": data,
-            "names": names, "key_field": k.key_field, "booleans": BOOLEANS, "read_only": READ_ONLY,
+            "names": names, "key_field": k.key_field, "booleans": BOOLEANS, "choices": CHOICES, "read_only": READ_ONLY,
             "textareas": TEXTAREAS, "error": error,
             "field_errors": error.fields if isinstance(error, ConfigInvalid) else {},
             "history": versions.history(s, kind, key) if key else [],
