@@ -14,7 +14,8 @@ from ivr.menu import LANGUAGES, PROMPT_NAME, shipped_menus
 
 NUMBER = r"[0-9]{3,20}"
 PROMPT = PROMPT_NAME.pattern
-TEXT_FIELDS = ("name", "name_en", "business_hours", "transfer_target", "self_service_url", "notes")
+TEXT_LIMITS = {"name_en": 128, "business_hours": 255, "transfer_target": 128, "self_service_url": 512,
+               "notes": 4000}
 COLUMNS = ("number", "name", "name_en", "mode", "greeting", "greeting_text", "greeting_recording",
            "notice_until", "active_from", "active_until", "business_hours", "transfer_target", "queue_name",
            "language", "ivr_menu", "no_menu", "self_service_url", "active", "notes")
@@ -53,9 +54,8 @@ class Lines(Kind):
         f.unknown(FIELDS)
         number = f.text("number", 20, required=True, pattern=NUMBER, hint="3 to 20 digits, e.g. 12319")
         f.text("name", 128, required=True)
-        for name in TEXT_FIELDS[1:]:
-            f.text(name, 512 if name == "self_service_url" else 255 if name == "business_hours" else 128)
-        f.text("notes", 4000)
+        for name, limit in TEXT_LIMITS.items():
+            f.text(name, limit)
         mode = f.choice("mode", [m.value for m in LineMode])
         f.text("greeting", 64, pattern=PROMPT, hint="a prompt name: lowercase letters, digits and '-'")
         text = f.text("greeting_text", 1000)
