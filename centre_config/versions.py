@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from centre_config.agents import AGENTS
@@ -154,8 +154,15 @@ def _record(session: Session, kind: str, key: str, action: str, before: dict | N
                         changed_by=by, changed_at=utcnow(), note=(note or None) and note[:255])
     session.add(row)
     session.flush()
+    if CHANGES_KEY not in session.info and not event.contains(session, "after_rollback", _forget):
+        event.listen(session, "after_rollback", _forget)
     session.info.setdefault(CHANGES_KEY, []).append((kind, key, before, after))
     return row
+
+
+def _forget(session: Session) -> None:
+    """A rolled-back change is no change: nothing to announce."""
+    session.info.pop(CHANGES_KEY, None)
 
 
 def _with_action(saved: Saved, action: str) -> Saved:

@@ -163,3 +163,14 @@ def test_unknown_items_and_nothing_to_restore(session):
         versions.restore(session, "line", "12320", by="admin")
     with pytest.raises(ConfigNotFound):
         versions.kind_of("colour")
+
+
+def test_a_rolled_back_change_is_not_announced(session):
+    versions.save(session, "line", "12385", {"notes": "试试"}, by="admin")
+    session.rollback()
+    assert versions.pending_changes(session) == []
+    versions.save(session, "line", "12385", {"notes": "真的"}, by="admin")
+    session.commit()
+    assert [(k, key) for k, key, *_ in versions.pending_changes(session)] == [("line", "12385")]
+    versions.restore(session, "line", "12385", by="admin")
+    session.commit()
