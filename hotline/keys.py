@@ -9,6 +9,7 @@ Live state (实时状态) written only by the AMI listener:
   stats:<day>:queue:<name>   hash: today's counters (offered, answered, abandoned...)
   stats:<day>:agent:<number> hash: today's counters (answered, talk_seconds)
   live                       pub/sub channel: "something changed" after every write
+  config:changed             pub/sub channel: a configuration change was saved (centre_config)
 Commands to the listener (登录/示忙/监听...): list ami:commands, replies in ami:reply:<id>.
 """
 from __future__ import annotations
@@ -74,6 +75,11 @@ class Keys:
     def live_channel(self) -> str:
         """Pub/sub: the listener publishes here after each batch of writes (the wallboard listens)."""
         return f"{self.prefix}live"
+
+    @property
+    def config_channel(self) -> str:
+        """Pub/sub: a JSON message after every saved configuration change (the FastAGI server reloads)."""
+        return f"{self.prefix}config:changed"
 
     @property
     def commands(self) -> str:

@@ -53,11 +53,13 @@ def serve_agi(settings: Settings) -> None:
 
     from agi.handlers import HANDLERS
     from agi.server import FastAgiServer
+    from ops import config_watch
 
     server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, session_factory_for(settings.database_url))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    config_watch.start(settings, stop)   # configuration changes: new snapshot at once, Asterisk reloaded
     server.start_in_thread()
     stop.wait()
     server.shutdown()

@@ -30,6 +30,8 @@ PERIODIC: list[tuple[int, str]] = [
     (86400, "privacy.retention.purge_job"),
     # 智能派单: the dispatch suggestion learns from the day's dispatched, accepted and returned tickets
     (86400, "dispatch_suggest.jobs.retrain_now"),
+    # 逐步整合: staged configuration changes (a line merged on 2027-01-01) applied when due
+    (30, "centre_config.jobs.apply_staged_changes"),
 ]
 PERIODIC_JOB_TIMEOUT = 900   # seconds; retraining on a large history takes minutes
 

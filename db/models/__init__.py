@@ -2,6 +2,7 @@
 from db.models.base import NAMING_CONVENTION, Base, str_enum
 from db.models.calendar import CalendarDay
 from db.models.calls import Call, CallOutcome
+from db.models.config import ConfigVersion, IvrMenu, ScheduledChange
 from db.models.departments import Department, DepartmentKind
 from db.models.kpis import REPEAT_LOOKUP  # noqa: F401  (declares the KPI queries' index)
 from db.models.lines import Line, LineMode
@@ -42,6 +43,9 @@ __all__ = [
     "Call",
     "CentreSetting",
     "CallOutcome",
+    "ConfigVersion",
+    "IvrMenu",
+    "ScheduledChange",
     "Department",
     "DepartmentKind",
     "Line",

@@ -37,6 +37,10 @@ class Line(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     mode: Mapped[LineMode] = mapped_column(str_enum(LineMode))
     greeting: Mapped[str | None] = mapped_column(String(64))  # prompt name
+    # what an admin wrote for the greeting (spoken by TTS as prompt line-<number>), and an uploaded
+    # recording's prompt name (it wins over the text); ``greeting`` then names the one that plays
+    greeting_text: Mapped[str | None] = mapped_column(Text)
+    greeting_recording: Mapped[str | None] = mapped_column(String(64))
     # merged lines say "this number is now 12345" until this day
     notice_until: Mapped[dt.date | None]
     active_from: Mapped[dt.datetime | None]

@@ -35,6 +35,9 @@ def agents_and_queues(session: Session) -> tuple[list[dict], list[dict]]:
         queues.append({
             "name": q.name, "display_name": q.display_name or q.name, "strategy": q.strategy,
             "wrapup_seconds": q.wrapup_seconds, "service_level_seconds": q.service_level_seconds,
+            "ring_timeout_seconds": q.ring_timeout_seconds, "announce_position": q.announce_position,
+            "announce_frequency_seconds": q.announce_frequency_seconds,
+            "periodic_announce_seconds": q.periodic_announce_seconds,
             "members": members,
         })
     return agents, queues

@@ -13,10 +13,13 @@ from ops.asterisk.binary import AsteriskBinary
 
 AGENTS = [{"number": "1001", "name": "张伟", "sip_username": "agent1001", "sip_secret": "pw-one"},
           {"number": "1004", "name": "Emily", "sip_username": "agent1004", "sip_secret": "pw-four"}]
+TIMINGS = {"ring_timeout_seconds": 15, "announce_position": True, "announce_frequency_seconds": 45,
+           "periodic_announce_seconds": 60}
 QUEUES = [{"name": "12345", "display_name": "12345 普通话", "strategy": "rrmemory", "wrapup_seconds": 15,
-           "service_level_seconds": 15, "members": [dict(AGENTS[0], penalty=0)]},
+           "service_level_seconds": 15, "members": [dict(AGENTS[0], penalty=0)], **TIMINGS},
           {"name": "english", "display_name": "English desk", "strategy": "rrmemory", "wrapup_seconds": 15,
-           "service_level_seconds": 15, "members": [dict(AGENTS[1], penalty=0), dict(AGENTS[0], penalty=1)]}]
+           "service_level_seconds": 15, "members": [dict(AGENTS[1], penalty=0), dict(AGENTS[0], penalty=1)],
+           **TIMINGS, "ring_timeout_seconds": 25, "announce_position": False}]
 
 SUPERVISORS = [{"username": "supervisor", "name": "值班长", "sip_username": "sup-supervisor", "sip_secret": "pw-sup"},
                {"username": "night", "name": "夜班", "sip_username": "sup-night", "sip_secret": "pw-night"}]
@@ -129,6 +132,15 @@ def test_queues_have_no_static_members_agents_log_in(rendered):
     assert all("member" not in body for body in queues.values())
     assert queues["general"]["persistentmembers"] == ["yes"]
     assert queues["12345"]["wrapuptime"] == ["15"]
+
+
+def test_queue_timings_come_from_the_database(rendered):
+    _, pbx_etc, _ = rendered
+    queues = dict(sections((pbx_etc / "queues.conf").read_text()))
+    assert queues["12345"]["timeout"] == ["15"] and queues["english"]["timeout"] == ["25"]
+    assert queues["12345"]["announce-position"] == ["yes"] and queues["english"]["announce-position"] == ["no"]
+    assert queues["12345"]["announce-frequency"] == ["45"]
+    assert queues["12345"]["periodic-announce-frequency"] == ["60"]
 
 
 def test_carrier_registers_only_the_chosen_softphones(rendered):
