@@ -53,7 +53,7 @@ def _queue_name(settings: Settings) -> str:
 
 # --- the worker -------------------------------------------------------------------------------
 def run_worker(settings: Settings) -> None:
-    from rq import Queue, Worker
+    from rq import Queue, Worker, worker_registration
 
     from hotline.redis_conn import redis_client
 
@@ -61,10 +61,11 @@ def run_worker(settings: Settings) -> None:
         """rq's Worker that registers itself again when Redis lost its registration (a restart)."""
 
         def heartbeat(self, timeout=None, pipeline=None):
-            super().heartbeat(timeout, pipeline)
-            if pipeline is None and not self.connection.exists(self.key):
+            if pipeline is None and not self.connection.sismember(worker_registration.REDIS_WORKER_KEYS, self.key):
                 log.warning("worker registration gone from Redis (restarted?): registering again")
+                self.connection.delete(self.key)     # a heartbeat may have left a partial hash
                 self.register_birth()
+            super().heartbeat(timeout, pipeline)
 
     conn = redis_client(settings, check=True)
     queue = Queue(_queue_name(settings), connection=conn)
