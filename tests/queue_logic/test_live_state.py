@@ -63,3 +63,26 @@ def test_rates_and_alerts_against_gbt_33358_targets():
     assert (round(r["sl_rate"], 3), r["sl_rate_alert"]) == (0.842, False)
     r = rates({**zero, "answered": 18, "answered_in_sl": 14, "abandoned": 1, "exited": 1})
     assert r["answer_rate_alert"] and r["sl_rate_alert"]
+
+
+def test_counters_come_back_whole_when_redis_lost_everything(model, redis_keys):
+    """A Redis restarted without persistence: the listener writes today's totals back, not from zero."""
+    client, keys = redis_keys
+    state = LiveState(client, keys, model)
+    log_in(model, "1001", ("12345",), now=100.0)
+    for ev in caller_events("c1"):
+        model.apply(ev, 100.0)
+    state.flush()
+    day = day_of(100.0)
+    before = client.hgetall(keys.queue_stats("12345", day))
+    assert int(before[b"offered"]) == 1
+    for key in list(client.scan_iter(f"{keys.prefix}*")):   # what a restart does to our keys
+        client.delete(key)
+    state.restore_after_loss()
+    state.flush()
+    assert client.hgetall(keys.queue_stats("12345", day)) == before
+    assert client.sismember(keys.agents, "1001")
+    # a restarted listener reads the totals back before it adds to them
+    again = LiveState(client, keys, model)
+    again.load_counters([day])
+    assert again.totals[keys.queue_stats("12345", day)]["offered"] == 1

@@ -144,3 +144,14 @@ def test_actions_answer_503_when_redis_is_down(app_on_own_redis, passwords, own_
     own_redis.stop()
     response = client.post("/supervisor/wallboard/agents/1001/pause", data={"csrf_token": client.csrf})
     assert response.status_code == 503 and response.get_json()["error"] == UNAVAILABLE_ERROR
+
+
+def test_the_agent_workspace_has_one_stream_and_polls_nothing(app_on_own_redis, passwords):
+    app, _ = app_on_own_redis
+    client = logged_in(app, passwords, "agent")
+    page = client.get("/agent/").get_data(as_text=True)
+    assert "setInterval" not in page and "current-call.json" not in page
+    assert page.count("<iframe") == 1 and "/agent/state/panel" in page      # the panel: the one stream
+    assert "hotline-agent-state" in page                                    # new calls come from it
+    script = client.get("/static/wallboard/agent_panel.js").get_data(as_text=True)
+    assert script.count("new EventSource") == 1 and "postMessage" in script
