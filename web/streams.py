@@ -61,6 +61,7 @@ class LiveHub:
         self._cache: dict[Hashable, tuple[int, float, dict]] = {}
         self.trouble = TroubleLog(log, f"live streams: Redis subscription to {channel}")
         self.subscribed = threading.Event()
+        self.closed = False
 
     def start(self) -> "LiveHub":
         with self._start_lock:
@@ -69,15 +70,19 @@ class LiveHub:
                 threading.Thread(target=self._run, name="live-hub", daemon=True).start()
         return self
 
+    def close(self) -> None:
+        """Stop the subscription (within a second); for tests and a clean shutdown."""
+        self.closed = True
+
     def _run(self) -> None:
-        while True:
+        while not self.closed:
             pubsub = self.client.pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.subscribe(self.channel)
                 self.trouble.ok()
                 self._bump(available=True)
                 self.subscribed.set()
-                while True:
+                while not self.closed:
                     if pubsub.get_message(timeout=1.0) is not None:
                         self.messages += 1
                         self._bump(available=True)

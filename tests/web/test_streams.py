@@ -30,7 +30,9 @@ def own_redis(tmp_path):
 
 @pytest.fixture
 def hub(own_redis):
-    return LiveHub(own_redis.client(), "hltest:live").start()
+    hub = LiveHub(own_redis.client(), "hltest:live").start()
+    yield hub
+    hub.close()
 
 
 def frames(stream, n: int) -> list[str]:
@@ -106,7 +108,10 @@ def test_a_stream_says_unavailable_while_redis_is_down_and_resumes_after_a_resta
 def app_on_own_redis(database_url, passwords, tmp_path, own_redis):
     settings = Settings.from_env({"HOTLINE_RUN_DIR": str(tmp_path / "run"), "DATABASE_URL": database_url,
                                   "REDIS_URL": own_redis.url, "HOTLINE_REDIS_PREFIX": f"hltest-st-{secrets.token_hex(3)}:"})
-    return create_app({"HOTLINE_SETTINGS": settings, "TESTING": True}), Keys(settings.redis_prefix)
+    app = create_app({"HOTLINE_SETTINGS": settings, "TESTING": True})
+    yield app, Keys(settings.redis_prefix)
+    for hub in [v for v in app.extensions.values() if isinstance(v, LiveHub)]:
+        hub.close()
 
 
 def logged_in(app, passwords, role: str):
