@@ -30,12 +30,14 @@ from zoneinfo import ZoneInfo
 import redis
 import redis.asyncio as aioredis
 from panoramisk import Manager
+from sqlalchemy.exc import SQLAlchemyError
 
 from db.session import make_engine, make_session_factory
 from hotline.config import Settings
 from hotline.keys import Keys
 from hotline.redis_conn import TroubleLog, redis_client
 from queue_logic.commands import REPLY_TTL, CommandError
+from queue_logic.day_counters import counters_from_calls
 from queue_logic.directory import Directory, load_directory
 from queue_logic.executor import CommandExecutor
 from queue_logic.live_state import LiveState
@@ -215,6 +217,21 @@ class AmiListener:
                 self.model.set_caller_line(caller.queue, caller.uniqueid, reply.get("Value") or "")
         self.state.flush()
 
+    def _rebuild_counters(self) -> None:
+        """Neither Redis nor this (new) listener has today's counters: rebuild them from the call records."""
+        day = self.model.day_of(time.time())
+        if self.session_factory is None or self.state.has_counters(day):
+            return
+        try:
+            with self.session_factory() as session:
+                counters = counters_from_calls(session, day, self.settings.timezone)
+            written = self.state.seed_counters(day, counters)
+        except (redis.RedisError, SQLAlchemyError) as e:
+            log.error("today's counters could not be rebuilt from the call records: %s", e)
+            return
+        if written:
+            log.warning("today's counters were not in Redis: %d rebuilt from the call records", written)
+
     def _load_directory(self) -> Directory | None:
         if self.session_factory is None:
             return None
@@ -306,6 +323,7 @@ class AmiListener:
             self.state.load_counters(sorted({self.model.day_of(time.time()), self.model.day_of(time.time() - 86400)}))
         except (redis.RedisError, ValueError, TypeError):
             log.exception("previous live state unreadable; starting from QueueStatus alone")
+        await asyncio.to_thread(self._rebuild_counters)
         self.manager = self._make_manager()
         try:
             await self.manager.connect()

@@ -64,6 +64,25 @@ class LiveState:
             if raw:
                 self.totals[key] = {f.decode(): int(v) for f, v in raw.items()}
 
+    def seed_counters(self, day: str, counters: dict[tuple[str, str], dict[str, int]]) -> int:
+        """Write counters rebuilt elsewhere (queue_logic.day_counters) where Redis has none; returns how many."""
+        written = 0
+        for (kind, name), fields in counters.items():
+            key = self.keys.queue_stats(name, day) if kind == "queue" else self.keys.agent_stats(name, day)
+            if key in self.totals or self.r.exists(key):
+                continue
+            pipe = self.r.pipeline(transaction=True)
+            pipe.hset(key, mapping=fields)
+            pipe.expire(key, STATS_TTL)
+            pipe.execute()
+            self.totals[key] = dict(fields)
+            written += 1
+        return written
+
+    def has_counters(self, day: str) -> bool:
+        marker = f"stats:{day}:"
+        return any(marker in key for key in self.totals)
+
     def restore_after_loss(self) -> None:
         """Redis lost everything: write every counter total back, and the whole model at the next flush."""
         pipe = self.r.pipeline(transaction=True)

@@ -137,6 +137,24 @@ def test_redis_down_the_listener_logs_once_per_interval_not_per_event(hotline, o
                                             "connected") == b"1", BACK_WITHIN, "connected again")
 
 
+def test_redis_and_the_listener_both_restarted_counters_are_rebuilt_from_the_call_records(hotline, own_redis):
+    from queue_logic.day_counters import counters_from_calls
+
+    settings, keys = hotline.settings, Keys(hotline.settings.redis_prefix)
+    day = today(settings.timezone)
+    with hotline.session_factory()() as session:
+        expected = counters_from_calls(session, day, settings.timezone)[("queue", "12345")]
+    assert expected["answered"] >= 1
+    hotline.stop_service("ami")
+    own_redis.restart()                    # the listener's memory and Redis both gone
+    hotline.start_service("ami")
+    snap = wait_for(lambda: next((q for q in wallboard_snapshot(own_redis.client(), keys, day)["queues"]
+                                  if q["name"] == "12345" and q["offered"]), None), BACK_WITHIN,
+                    "today's 12345 counters back from the call records")
+    assert (snap["offered"], snap["answered"], snap["abandoned"]) == (
+        expected["offered"], expected["answered"], expected.get("abandoned", 0))
+
+
 def test_hotline_down_stops_everything_and_status_says_so(hotline):
     done = hotline.hotline_cli("down")
     assert done.returncode == 0, done.stderr
