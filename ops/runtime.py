@@ -114,7 +114,8 @@ def system_status(settings: Settings) -> list[tuple[str, bool, str]]:
     for svc in services.python_services(settings):
         rows.append((svc.name, *_service_row(settings, svc)))
     rows.append(("redis", _redis_ok(settings), settings.redis_url))
-    rows.append(("database", _db_ok(settings), _redact(settings.database_url)))
+    db_ok, db_problem = _db_ok(settings)
+    rows.append(("database", db_ok, _redact(settings.database_url) + (f": {db_problem}" if db_problem else "")))
     return rows
 
 
@@ -163,15 +164,17 @@ def _redis_ok(settings: Settings) -> bool:
         return False
 
 
-def _db_ok(settings: Settings) -> bool:
-    from sqlalchemy import text
+def _db_ok(settings: Settings) -> tuple[bool, str]:
+    """There, with its tables, at the code's revision; never creates a missing SQLite file."""
+    from db.presence import check_database
 
     try:
-        with session_factory_for(settings.database_url)() as s:
-            s.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
+        check_database(settings.database_url)
+        return True, ""
+    except HotlineError as e:
+        return False, e.problem
+    except Exception as e:
+        return False, str(e).splitlines()[0] if str(e) else e.__class__.__name__
 
 
 def _redact(url: str) -> str:

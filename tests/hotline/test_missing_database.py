@@ -40,3 +40,11 @@ def test_seed_creates_the_database_and_then_everything_works(tmp_path):
     done = hotline(tmp_path, "softphone", "1001")
     assert done.returncode == 0, done.stderr
     assert "agent 1001" in done.stdout
+
+
+def test_status_says_the_database_is_missing_and_does_not_create_it(tmp_path):
+    done = hotline(tmp_path, "status")
+    assert done.returncode == 1
+    line = next(line for line in done.stdout.splitlines() if line.startswith("database"))
+    assert "DOWN" in line and "does not exist" in line
+    assert not (tmp_path / "hotline.db").exists()
