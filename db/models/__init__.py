@@ -22,8 +22,14 @@ from db.models.tickets import (
 from db.models.topics import Topic
 from db.models.calendar import CalendarDay
 from db.models.notifications import ApiClient, TicketNotification
+from db.models.knowledge import Article, ArticleEvent, ArticleState, ArticleUse, ArticleVersion
 
 __all__ = [
+    "Article",
+    "ArticleEvent",
+    "ArticleState",
+    "ArticleUse",
+    "ArticleVersion",
     "NAMING_CONVENTION",
     "Agent",
     "ApiClient",
