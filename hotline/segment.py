@@ -26,7 +26,10 @@ HOTLINE_WORDS = (
 STOPWORDS = frozenset(
     "的 了 吗 呢 吧 啊 呀 么 嘛 是 在 有 和 与 及 或 我 你 他 她 它 我们 你们 他们 我家 咱们 这 那 这个 那个 "
     "怎么 怎么办 怎样 怎么样 如何 什么 为什么 哪里 哪儿 哪个 多少 几 能 能不能 可以 可不可以 要 需要 想 想要 "
-    "请问 请 一下 问 问问 咨询 请教 就 都 也 还 又 再 给 被 把 让 从 到 对 向 去 来 上 下 中 里 个 些 "
+    "请问 请 一下 问 问问 咨询 请教 就 都 也 还 又 再 给 被 把 让 从 到 对 向 去 来 上 下 中 里 个 些 某 该 "
+    # what an agent writes around every citizen's matter (来电人反映…, 要求尽快处理)
+    "市民 来电 来电人 反映 询问 表示 称 希望 要求 尽快 处理 解决 问题 情况 诉求 相关 部门 没有 今天 现在 "
+    "目前 至今 开始 已经 一直 时候 "
     "a an the of to in on for and or is are how what why".split()
 )
 _WORD = re.compile(r"\w+")
@@ -58,10 +61,27 @@ def index_text(text: str) -> str:
     return " ".join(words(text))
 
 
-def query_words(text: str) -> list[str]:
-    """The meaningful words of a question, each once, in order (stopwords dropped)."""
+def query_words(text: str, keep: int = 12) -> list[str]:
+    """The meaningful words of a question, each once, in order (stopwords dropped).
+
+    A long description keeps only its ``keep`` most telling words, by jieba's
+    inverse document frequency: 停水 says more than 小区, and PostgreSQL's
+    ts_rank, unlike bm25, does not weigh words by rarity itself.
+    """
     seen: dict[str, None] = {}
     for word in words(text):
         if word not in STOPWORDS:
             seen.setdefault(word, None)
-    return list(seen)
+    found = list(seen)
+    if len(found) <= keep:
+        return found
+    idf = _idf()
+    telling = set(sorted(found, key=lambda w: -idf(w))[:keep])
+    return [w for w in found if w in telling]
+
+
+def _idf():
+    from jieba import analyse
+
+    table = analyse.default_tfidf
+    return lambda word: table.idf_freq.get(word, table.median_idf)

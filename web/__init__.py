@@ -38,4 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     from web.open311 import bp as open311_bp
     app.register_blueprint(open311_bp)
+    from web.knowledge import api_bp as knowledge_api_bp, bp as knowledge_bp
+    app.register_blueprint(knowledge_bp)
+    app.register_blueprint(knowledge_api_bp)
     return app
