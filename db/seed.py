@@ -229,8 +229,8 @@ def _check_fields(model: type, kind: str, key: str, values: dict[str, Any]) -> N
 
 
 def _join_folded_chinese(text: str) -> str:
-    """YAML's folded scalars join lines with a space; between two hanzi that space is not text."""
-    return re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", text.strip())
+    """YAML's folded scalars join lines with a space; next to a hanzi that space is not text."""
+    return re.sub(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])", "", text.strip())
 
 
 def _naive_utc(value: Any) -> Any:
