@@ -66,3 +66,11 @@ def login(app, passwords):
         client.csrf = csrf_of(client)
         return client
     return make
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from tests.support.browsers import headless_chromium
+
+    with headless_chromium(tmp_path / "chromium") as driver:
+        yield driver
