@@ -19,7 +19,7 @@ import jieba
 HOTLINE_WORDS = (
     "公积金", "住房公积金", "社保卡", "医保卡", "养老金", "居住证", "身份证", "户口本", "落户", "停水", "停电",
     "来水", "来电", "燃气费", "电费", "水费", "预付卡", "个税", "个人所得税", "专项附加扣除", "发票", "营业执照",
-    "网约车", "灵活就业", "失业金", "失业保险金", "生育津贴", "异地就医", "电动车", "充电桩", "物业费",
+    "网约车", "跑路", "来电人", "灵活就业", "失业金", "失业保险金", "生育津贴", "异地就医", "电动车", "充电桩", "物业费",
     "12345", "12315", "12333", "12329", "12366",
 )
 # words that carry no meaning in a question; a query made only of them finds nothing
@@ -29,9 +29,12 @@ STOPWORDS = frozenset(
     "请问 请 一下 问 问问 咨询 请教 就 都 也 还 又 再 给 被 把 让 从 到 对 向 去 来 上 下 中 里 个 些 某 该 "
     # what an agent writes around every citizen's matter (来电人反映…, 要求尽快处理)
     "市民 来电 来电人 反映 询问 表示 称 希望 要求 尽快 处理 解决 问题 情况 诉求 相关 部门 没有 今天 现在 "
-    "目前 至今 开始 已经 一直 时候 "
+    "目前 至今 开始 已经 一直 时候 还有 并 且 而 但 "
     "a an the of to in on for and or is are how what why".split()
 )
+# part-of-speech tags of words that are not what a question is about: numerals, measure words, time,
+# pronouns, prepositions, particles, conjunctions, adverbs, modal particles, interjections, directions
+FUNCTION_WORD_TAGS = ("m", "q", "t", "r", "p", "u", "c", "d", "y", "e", "o", "f")
 _WORD = re.compile(r"\w+")
 _ready = False
 _lock = threading.Lock()
@@ -62,22 +65,38 @@ def index_text(text: str) -> str:
 
 
 def query_words(text: str, keep: int = 12) -> list[str]:
-    """The meaningful words of a question, each once, in order (stopwords dropped).
+    """The meaningful words of a question as the index holds them, each once (what the API shows)."""
+    return list(dict.fromkeys(w for concept in query_concepts(text, keep) for w in concept))
 
-    A long description keeps only its ``keep`` most telling words, by jieba's
-    inverse document frequency: 停水 says more than 小区, and PostgreSQL's
-    ts_rank, unlike bm25, does not weigh words by rarity itself.
+
+def query_concepts(text: str, keep: int = 12) -> list[list[str]]:
+    """The things a question is about, most telling first; each as the index words that stand for it.
+
+    A concept is a word of jieba's precise mode (公积金, 提取), given as the word and
+    its search-mode parts (公积, 积金, 公积金), so "any of them" matches the text that
+    says it. Stopwords and function words (by the part-of-speech tag jieba's dictionary gives them: 三个, 月,
+    今天, 某, 从...) are dropped, and a long description keeps its ``keep`` most
+    telling concepts by jieba's inverse document frequency: 停水 says more than 小区.
     """
-    seen: dict[str, None] = {}
-    for word in words(text):
-        if word not in STOPWORDS:
-            seen.setdefault(word, None)
-    found = list(seen)
-    if len(found) <= keep:
-        return found
+    if not _ready:
+        _load()
+    tags = _tags()
+    found: dict[str, None] = {}
+    for word in jieba.cut(text or ""):
+        word = word.lower()
+        if _WORD.fullmatch(word) and word not in STOPWORDS and not tags.get(word, "n").startswith(FUNCTION_WORD_TAGS):
+            found.setdefault(word, None)
     idf = _idf()
-    telling = set(sorted(found, key=lambda w: -idf(w))[:keep])
-    return [w for w in found if w in telling]
+    telling = sorted(found, key=lambda w: -idf(w))[:keep]
+    return [list(dict.fromkeys([*(p for p in jieba.cut_for_search(w) if p != w and p not in STOPWORDS), w]))
+            for w in telling]
+
+
+def _tags() -> dict[str, str]:
+    """jieba's dictionary part-of-speech tag of each word (words it found by itself have none)."""
+    from jieba import posseg
+
+    return posseg.dt.word_tag_tab
 
 
 def _idf():

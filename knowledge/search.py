@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from db.models import Article, ArticleState, Department, Topic
 from db.repositories import knowledge as repo
-from hotline.segment import query_words
+from hotline.segment import query_concepts
 from knowledge.errors import InvalidArticle
 
 QUERY_MAX = 2000      # a whole description typed by the agent is a fair query
-WORDS_MAX = 40        # the first 40 meaningful words are plenty to rank on
+CONCEPTS_MAX = 12     # a long description is searched by its 12 most telling words
 LIMIT_MAX = 50
 
 
@@ -50,10 +50,11 @@ def search(session: Session, query: str, *, on: dt.date | None, limit: int = 10,
     topic_id = _id_of(session, Topic, topic, "topic", errors)
     if errors:
         raise InvalidArticle.of(errors)
-    words = query_words(query)[:WORDS_MAX]
+    concepts = query_concepts(query, keep=CONCEPTS_MAX)
+    words = list(dict.fromkeys(w for concept in concepts for w in concept))
     where = repo.SearchFilter(on=on, states=states, department_id=department_id, topic_id=topic_id,
                               phone_readable=phone_readable)
-    ranked = repo.search_ids(session, words, where, limit)
+    ranked = repo.search_ids(session, concepts, where, limit)
     if not ranked:
         return Found(query, words)
     articles = {a.id: a for a in session.scalars(

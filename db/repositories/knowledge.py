@@ -111,11 +111,42 @@ class SearchFilter:
     phone_readable: bool | None = None
 
 
-def search_ids(session: Session, words: Iterable[str], where: SearchFilter, limit: int) -> list[tuple[int, float]]:
-    """(article id, score) of the best matches of any of ``words``, best first; higher score is better."""
-    words = [w for w in words if w.replace("_", "").isalnum()]  # segmenter words only: nothing to escape
-    if not words:
+def search_ids(session: Session, concepts: Sequence[Sequence[str]], where: SearchFilter,
+               limit: int) -> list[tuple[int, float]]:
+    """(article id, score) of the best matches, best first; higher score is better.
+
+    ``concepts`` come most telling first, each as the index words that stand for it
+    (``hotline.segment.query_concepts``). Ranking every article that shares any word
+    with a long question would cost time in proportion to the collection, so the
+    question is asked in tiers, each only while fewer than ``limit`` were found:
+    1. articles about every concept; 2. about at least two of the four most telling;
+    3. about any of those four. Inside a tier the database's own rank orders them.
+    """
+    groups = [[w for w in concept if w.replace("_", "").isalnum()] for concept in concepts]  # nothing to escape
+    groups = [g for g in groups if g]
+    if not groups:
         return []
+    top = groups[:4]
+    tiers = [[groups]]                                                     # every concept
+    if len(top) >= 3:
+        tiers.append([[a, b] for i, a in enumerate(top) for b in top[i + 1:]])  # any two of the top four
+    if len(groups) >= 2:
+        tiers.append([[g] for g in top])                                   # any of the top four
+    found: dict[int, float] = {}
+    for tier in tiers:
+        # a later tier ranks below every earlier find: its scores are squeezed under the lowest one so far
+        floor = min(found.values()) if found else None
+        for article_id, score in _ranked(session, tier, where, limit + len(found)):
+            if article_id not in found:
+                found[article_id] = score if floor is None else floor * max(score, 0.0) / (max(score, 0.0) + 1.0)
+        if len(found) >= limit:
+            break
+    return sorted(found.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def _ranked(session: Session, alternatives: list[list[list[str]]], where: SearchFilter,
+            limit: int) -> list[tuple[int, float]]:
+    """Articles matching any of ``alternatives``, each an AND of concepts, each an OR of words."""
     postgres = session.get_bind().dialect.name == "postgresql"
     params: dict = {"limit": limit}
     conditions = []
@@ -135,12 +166,14 @@ def search_ids(session: Session, words: Iterable[str], where: SearchFilter, limi
         conditions.append("a.phone_readable = :phone")
     extra = "".join(f" AND {c}" for c in conditions)
     if postgres:
-        params["q"] = " | ".join(f"'{w}'" for w in words)
+        params["q"] = " | ".join("(" + " & ".join("(" + " | ".join(f"'{w}'" for w in concept) + ")"
+                                                  for concept in alternative) + ")" for alternative in alternatives)
         sql = (f"SELECT a.id, ts_rank(s.document, q.query) AS score FROM {SEARCH_INDEX_TABLE} s "
                "JOIN knowledge_articles a ON a.id = s.article_id CROSS JOIN to_tsquery('simple', :q) AS q(query) "
                f"WHERE s.document @@ q.query{extra} ORDER BY score DESC, a.id LIMIT :limit")
         return [(row[0], float(row[1])) for row in session.execute(text(sql), params)]
-    params["q"] = " OR ".join(f'"{w}"' for w in words)
+    params["q"] = " OR ".join("(" + " AND ".join("(" + " OR ".join(f'"{w}"' for w in concept) + ")"
+                                                 for concept in alternative) + ")" for alternative in alternatives)
     sql = (f"SELECT a.id, bm25({SEARCH_INDEX_TABLE}, {TITLE_WEIGHT}, {KEYWORDS_WEIGHT}, {BODY_WEIGHT}) AS score "
            f"FROM {SEARCH_INDEX_TABLE} JOIN knowledge_articles a ON a.id = {SEARCH_INDEX_TABLE}.rowid "
            f"WHERE {SEARCH_INDEX_TABLE} MATCH :q{extra} ORDER BY score, a.id LIMIT :limit")
