@@ -174,9 +174,10 @@ def dictionary_words() -> tuple[list[str], list[float]]:
 
     import jieba
 
-    from hotline.segment import words
-    words("预热")  # loads the dictionary
-    pairs = [(w, f) for w, f in jieba.dt.FREQ.items() if f > 0 and 2 <= len(w) <= 4 and re.fullmatch(r"[一-龥]+", w)]
+    from hotline.segment import HOTLINE_WORDS, words
+    words("预热")  # loads the dictionary; the hotline's own words get a made-up frequency there: leave them out
+    pairs = [(w, f) for w, f in jieba.dt.FREQ.items()
+             if f > 0 and 2 <= len(w) <= 4 and re.fullmatch(r"[一-龥]+", w) and w not in HOTLINE_WORDS]
     return [w for w, _ in pairs], list(itertools.accumulate(f for _, f in pairs))
 
 

@@ -24,6 +24,7 @@ from hotline.segment import index_text
 # bm25 column weights on SQLite (title, keywords, body); PostgreSQL uses setweight A, B, D
 TITLE_WEIGHT, KEYWORDS_WEIGHT, BODY_WEIGHT = 10.0, 5.0, 1.0
 CODE_PREFIX = "KB"
+FETCH_MAX = 1_000_000  # the deepest cut of the index's ranking that search asks for (all of it, in practice)
 
 
 def by_code(session: Session, code: str) -> Article | None:
@@ -146,7 +147,11 @@ def search_ids(session: Session, concepts: Sequence[Sequence[str]], where: Searc
 
 def _ranked(session: Session, alternatives: list[list[list[str]]], where: SearchFilter,
             limit: int) -> list[tuple[int, float]]:
-    """Articles matching any of ``alternatives``, each an AND of concepts, each an OR of words."""
+    """Articles matching any of ``alternatives`` (each an AND of concepts, each an OR of words), best first.
+
+    The index ranks alone first (no join per match), the filters then apply to its best
+    ``fetch`` rows; only when they leave too few is a deeper cut asked for.
+    """
     postgres = session.get_bind().dialect.name == "postgresql"
     params: dict = {"limit": limit}
     conditions = []
@@ -168,16 +173,32 @@ def _ranked(session: Session, alternatives: list[list[list[str]]], where: Search
     if postgres:
         params["q"] = " | ".join("(" + " & ".join("(" + " | ".join(f"'{w}'" for w in concept) + ")"
                                                   for concept in alternative) + ")" for alternative in alternatives)
-        sql = (f"SELECT a.id, ts_rank(s.document, q.query) AS score FROM {SEARCH_INDEX_TABLE} s "
-               "JOIN knowledge_articles a ON a.id = s.article_id CROSS JOIN to_tsquery('simple', :q) AS q(query) "
-               f"WHERE s.document @@ q.query{extra} ORDER BY score DESC, a.id LIMIT :limit")
-        return [(row[0], float(row[1])) for row in session.execute(text(sql), params)]
-    params["q"] = " OR ".join("(" + " AND ".join("(" + " OR ".join(f'"{w}"' for w in concept) + ")"
-                                                 for concept in alternative) + ")" for alternative in alternatives)
-    sql = (f"SELECT a.id, bm25({SEARCH_INDEX_TABLE}, {TITLE_WEIGHT}, {KEYWORDS_WEIGHT}, {BODY_WEIGHT}) AS score "
-           f"FROM {SEARCH_INDEX_TABLE} JOIN knowledge_articles a ON a.id = {SEARCH_INDEX_TABLE}.rowid "
-           f"WHERE {SEARCH_INDEX_TABLE} MATCH :q{extra} ORDER BY score, a.id LIMIT :limit")
-    return [(row[0], -float(row[1])) for row in session.execute(text(sql), params)]
+        # ts_rank of an AND query weighs how near the words stand; ranked as an OR of the same words it
+        # counts each word and where it stands (title A, keywords B, body D), as bm25 does on SQLite
+        params["r"] = " | ".join(dict.fromkeys(f"'{w}'" for alternative in alternatives for concept in alternative
+                                               for w in concept))
+        best = (f"SELECT s.article_id AS id, ts_rank(s.document, q2.rank) AS score FROM {SEARCH_INDEX_TABLE} s, "
+                "to_tsquery('simple', :q) AS q(query), to_tsquery('simple', :r) AS q2(rank) "
+                "WHERE s.document @@ q.query ORDER BY score DESC LIMIT :fetch")
+        order = "f.score DESC"
+    else:
+        params["q"] = " OR ".join("(" + " AND ".join("(" + " OR ".join(f'"{w}"' for w in concept) + ")"
+                                                     for concept in alternative) + ")" for alternative in alternatives)
+        best = (f"SELECT rowid AS id, -bm25({SEARCH_INDEX_TABLE}, {TITLE_WEIGHT}, {KEYWORDS_WEIGHT}, {BODY_WEIGHT})"
+                f" AS score FROM {SEARCH_INDEX_TABLE} WHERE {SEARCH_INDEX_TABLE} MATCH :q ORDER BY score DESC"
+                " LIMIT :fetch")
+        order = "f.score DESC"
+    sql = text(f"SELECT a.id, f.score FROM ({best}) AS f JOIN knowledge_articles a ON a.id = f.id "
+               f"WHERE 1 = 1{extra} ORDER BY {order}, a.id LIMIT :limit")
+    fetch = max(4 * limit, 40)
+    while True:
+        rows = [(row[0], float(row[1])) for row in session.execute(sql, {**params, "fetch": fetch})]
+        if len(rows) >= limit or fetch >= FETCH_MAX:
+            return rows
+        matched = session.execute(text(f"SELECT count(*) FROM ({best}) AS f"), {**params, "fetch": fetch}).scalar()
+        if matched < fetch:        # the index has no more: the filters left what there is
+            return rows
+        fetch *= 8
 
 
 # --- uses (引用) ----------------------------------------------------------------------------------------
