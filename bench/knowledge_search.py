@@ -65,22 +65,31 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--pg-url", default=DEFAULT_PG, help="a server URL whose user may CREATE DATABASE")
     parser.add_argument("--seed", type=int, default=12345)
+    parser.add_argument("--url", help="measure this database as it is (one filled by an earlier --keep run)")
+    parser.add_argument("--keep", action="store_true", help="keep the filled database and print its URL")
     args = parser.parse_args()
     print(f"{args.articles} articles, {args.queries} queries, best 10 each, valid today")
+    if args.url:
+        run(make_url(normalize_url(args.url)).get_backend_name(), args.url, args, fill=False)
+        return
     for kind in args.databases.split(","):
-        with throwaway_database(kind, args.pg_url) as url:
+        with throwaway_database(kind, args.pg_url, keep=args.keep) as url:
             run(kind, url, args)
+            if args.keep:
+                print(f"kept: --url '{url}'")
 
 
-def run(kind: str, url: str, args) -> None:
-    upgrade(url)
+def run(kind: str, url: str, args, fill: bool = True) -> None:
     engine = make_engine(url)
     factory = make_session_factory(engine)
-    with session_scope(factory) as s:
-        seed(s)
-    started = time.perf_counter()
-    generated = generate(factory, args.articles, random.Random(args.seed))
-    loaded = time.perf_counter() - started
+    generated, loaded = 0, 0.0
+    if fill:
+        upgrade(url)
+        with session_scope(factory) as s:
+            seed(s)
+        started = time.perf_counter()
+        generated = generate(factory, args.articles, random.Random(args.seed))
+        loaded = time.perf_counter() - started
     with engine.connect() as connection:
         if kind == "postgresql":
             connection.exec_driver_sql("ANALYZE")
@@ -182,11 +191,13 @@ def dictionary_words() -> tuple[list[str], list[float]]:
 
 
 class throwaway_database:
-    def __init__(self, kind: str, pg_url: str):
-        self.kind, self.pg_url = kind, pg_url
+    def __init__(self, kind: str, pg_url: str, keep: bool = False):
+        self.kind, self.pg_url, self.keep = kind, pg_url, keep
 
     def __enter__(self) -> str:
         if self.kind == "sqlite":
+            if self.keep:
+                return f"sqlite:///{tempfile.mkdtemp(prefix='kb-bench-')}/bench.db"
             self.folder = tempfile.TemporaryDirectory(prefix="kb-bench-")
             return f"sqlite:///{self.folder.name}/bench.db"
         self.server = make_url(normalize_url(self.pg_url))
@@ -197,6 +208,8 @@ class throwaway_database:
         return self.server.set(database=self.name).render_as_string(hide_password=False)
 
     def __exit__(self, *exc) -> None:
+        if self.keep:
+            return
         if self.kind == "sqlite":
             self.folder.cleanup()
             return

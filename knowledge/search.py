@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from db.models import Article, ArticleState, Department, Topic
 from db.repositories import knowledge as repo
@@ -59,7 +59,7 @@ def search(session: Session, query: str, *, on: dt.date | None, limit: int = 10,
         return Found(query, words)
     articles = {a.id: a for a in session.scalars(
         select(Article).where(Article.id.in_([i for i, _ in ranked]))
-        .options(selectinload(Article.department), selectinload(Article.topic)))}
+        .options(joinedload(Article.department), joinedload(Article.topic)))}
     return Found(query, words, [Hit(articles[i], score) for i, score in ranked if i in articles])
 
 

@@ -180,24 +180,22 @@ def _ranked(session: Session, alternatives: list[list[list[str]]], where: Search
         best = (f"SELECT s.article_id AS id, ts_rank(s.document, q2.rank) AS score FROM {SEARCH_INDEX_TABLE} s, "
                 "to_tsquery('simple', :q) AS q(query), to_tsquery('simple', :r) AS q2(rank) "
                 "WHERE s.document @@ q.query ORDER BY score DESC LIMIT :fetch")
-        order = "f.score DESC"
     else:
         params["q"] = " OR ".join("(" + " AND ".join("(" + " OR ".join(f'"{w}"' for w in concept) + ")"
                                                      for concept in alternative) + ")" for alternative in alternatives)
         best = (f"SELECT rowid AS id, -bm25({SEARCH_INDEX_TABLE}, {TITLE_WEIGHT}, {KEYWORDS_WEIGHT}, {BODY_WEIGHT})"
                 f" AS score FROM {SEARCH_INDEX_TABLE} WHERE {SEARCH_INDEX_TABLE} MATCH :q ORDER BY score DESC"
                 " LIMIT :fetch")
-        order = "f.score DESC"
-    sql = text(f"SELECT a.id, f.score FROM ({best}) AS f JOIN knowledge_articles a ON a.id = f.id "
-               f"WHERE 1 = 1{extra} ORDER BY {order}, a.id LIMIT :limit")
+    # every row of the index's best cut comes back, with whether it passes the filters: one round trip
+    # says both what passed and whether the index has more
+    sql = text(f"SELECT f.id, f.score, CASE WHEN a.id IS NOT NULL{extra} THEN 1 ELSE 0 END AS passes "
+               f"FROM ({best}) AS f LEFT JOIN knowledge_articles a ON a.id = f.id")
     fetch = max(4 * limit, 40)
     while True:
-        rows = [(row[0], float(row[1])) for row in session.execute(sql, {**params, "fetch": fetch})]
-        if len(rows) >= limit or fetch >= FETCH_MAX:
-            return rows
-        matched = session.execute(text(f"SELECT count(*) FROM ({best}) AS f"), {**params, "fetch": fetch}).scalar()
-        if matched < fetch:        # the index has no more: the filters left what there is
-            return rows
+        rows = session.execute(sql, {**params, "fetch": fetch}).all()
+        passed = sorted(((row[0], float(row[1])) for row in rows if row[2]), key=lambda r: (-r[1], r[0]))
+        if len(passed) >= limit or len(rows) < fetch or fetch >= FETCH_MAX:
+            return passed[:limit]
         fetch *= 8
 
 
