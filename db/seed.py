@@ -20,8 +20,18 @@ import yaml
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from db.models import (Agent, Article, ArticleState, CalendarDay, Department, Line, Queue, QueueMember, Topic,
-                       new_sip_secret)
+from db.models import (
+    Agent,
+    Article,
+    ArticleState,
+    CalendarDay,
+    Department,
+    Line,
+    Queue,
+    QueueMember,
+    Topic,
+    new_sip_secret,
+)
 from db.repositories import knowledge as knowledge_repo
 from hotline.errors import HotlineError
 

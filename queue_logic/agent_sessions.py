@@ -11,7 +11,7 @@ from hotline.ami import AmiClient
 from hotline.config import Settings
 from hotline.errors import HotlineError
 from queue_logic import ami_actions as act
-from queue_logic.directory import AgentInfo, Directory
+from queue_logic.directory import AgentInfo, Directory, load_directory
 
 
 def _send(ami: AmiClient, action: dict) -> None:
@@ -64,13 +64,11 @@ def simulated(settings: Settings, directory: Directory) -> list[AgentInfo]:
 
 
 def pbx_ami(settings: Settings) -> AmiClient:
-    return AmiClient("127.0.0.1", settings.ports.ami, "hotline", settings.secrets["ami_secret"])
+    return AmiClient("127.0.0.1", settings.ports.ami, *settings.ami_login("cli"))
 
 
 def login_simulated_agents(settings: Settings, session_factory) -> str:
     """`hotline up` for the demo: the simulated softphones' agents are at their desks."""
-    from queue_logic.directory import load_directory
-
     with session_factory() as session:
         agents = simulated(settings, load_directory(session))
     if not agents:

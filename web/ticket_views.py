@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from db.models import Department, DepartmentKind, Satisfaction, Ticket, Topic
 from db.repositories import tickets as ticket_repo
 from tickets import effects
+from tickets.context import Actor
 from tickets.deadlines import DeadlinePolicy, load_policy
 from tickets.errors import TicketError, TicketNotFound
 from tickets.labels import SATISFACTION, label
-from tickets.workflow import Actor, transition
+from tickets.workflow import transition
 from web.database import session
 
 # the form fields an event may read (besides reason and version)

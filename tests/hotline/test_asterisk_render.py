@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import re
-from configparser import ConfigParser
 
 import pytest
 
-import agi.variables as variables
+import hotline.dialplan as variables
 from agi.handlers import HANDLERS
-from hotline.asterisk import render
-from hotline.asterisk.binary import AsteriskBinary
-from hotline.config import ASTERISK_CONF_DIR, Settings
+from hotline.config import AMI_USERS, ASTERISK_CONF_DIR, Settings
+from ops.asterisk import render
+from ops.asterisk.binary import AsteriskBinary
 
 AGENTS = [{"number": "1001", "name": "张伟", "sip_username": "agent1001", "sip_secret": "pw-one"},
           {"number": "1004", "name": "Emily", "sip_username": "agent1004", "sip_secret": "pw-four"}]
@@ -45,14 +44,70 @@ def sections(text: str) -> list[tuple[str, dict[str, list[str]]]]:
     return out
 
 
-def test_ami_is_loopback_only_with_the_generated_secret(rendered):
+def test_ami_is_loopback_only_one_user_per_service_with_its_own_secret(rendered):
     settings, pbx_etc, carrier_etc = rendered
-    ami = dict(sections((pbx_etc / "manager.conf").read_text()))
-    assert ami["general"]["bindaddr"] == ["127.0.0.1"]
-    assert ami["general"]["port"] == [str(settings.ports.ami)]
-    assert ami["hotline"]["secret"] == [settings.secrets["ami_secret"]]
-    carrier_ami = dict(sections((carrier_etc / "manager.conf").read_text()))
-    assert carrier_ami["hotline"]["secret"] == [settings.secrets["carrier_ami_secret"]]
+    for etc, instance in ((pbx_etc, "pbx"), (carrier_etc, "carrier")):
+        ami = dict(sections((etc / "manager.conf").read_text()))
+        assert ami["general"]["bindaddr"] == ["127.0.0.1"]
+        users = {name: body for name, body in ami.items() if name != "general"}
+        assert set(users) == {u.username for u in AMI_USERS.values() if u.instance == instance}
+        for name, body in users.items():
+            user = AMI_USERS[name]
+            assert body["secret"] == [settings.ami_login(name)[1]]
+            assert body["read"] == [user.read] and body["write"] == [user.write]
+            assert body["permit"] == ["127.0.0.1/255.255.255.255"]
+    assert dict(sections((pbx_etc / "manager.conf").read_text()))["general"]["port"] == [str(settings.ports.ami)]
+
+
+def test_the_listener_and_the_guard_have_event_filters(rendered):
+    _, pbx_etc, _ = rendered
+    text = (pbx_etc / "manager.conf").read_text()
+    listener = text.split("[listener]")[1].split("\n[")[0]
+    filters = re.findall(r"^eventfilter\(action\(include\),name\((\w+)\)\) =$", listener, flags=re.M)
+    assert tuple(filters) == AMI_USERS["listener"].eventfilter and "VarSet" not in filters
+    guard = text.split("[sipguard]")[1].split("\n[")[0]
+    assert "name(ChallengeResponseFailed)" in guard
+
+
+def test_rendered_files_are_private(rendered):
+    import stat
+
+    _, pbx_etc, carrier_etc = rendered
+    for etc in (pbx_etc, carrier_etc):
+        assert stat.S_IMODE(etc.stat().st_mode) == 0o700
+        for path in etc.glob("*.conf"):
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def test_the_carrier_is_known_by_address_and_port_and_fenced_by_an_acl(rendered):
+    settings, pbx_etc, _ = rendered
+    text = (pbx_etc / "pjsip.conf").read_text()
+    found = sections(text)
+    assert dict(found)["global"]["endpoint_identifier_order"] == ["ip,username,anonymous"]
+    carrier = {body["type"][0]: body for name, body in found if name == "carrier"}
+    assert carrier["identify"]["match"] == [f"127.0.0.1:{settings.ports.carrier_sip}"]
+    assert carrier["endpoint"]["acl"] == ["carrier"] and carrier["endpoint"]["trust_id_inbound"] == ["yes"]
+    trusting = [name for name, body in found if body.get("trust_id_inbound") == ["yes"]]
+    assert trusting == ["carrier"]                     # no other endpoint's caller ID is believed
+    for name, body in found:
+        if body.get("type") == ["endpoint"] and name != "carrier":
+            assert body["acl"] == ["softphones"], name
+    assert "#tryinclude pjsip_blocklist.conf" in text
+    acl = dict(sections((pbx_etc / "acl.conf").read_text()))
+    assert acl["carrier"]["permit"] == ["127.0.0.1"] and acl["softphones"]["permit"] == ["127.0.0.0/8"]
+    assert "0.0.0.0/0.0.0.0" in acl["carrier"]["deny"]
+
+
+def test_simulated_softphones_speak_from_their_own_port(rendered):
+    settings, _, carrier_etc = rendered
+    found = sections((carrier_etc / "pjsip.conf").read_text())
+    phones = dict((name, body) for name, body in found if name == "transport-phones")
+    assert phones["transport-phones"]["bind"] == [f"127.0.0.1:{settings.ports.carrier_phones}"]
+    for name, body in found:
+        if body.get("type") == ["registration"] or (name.startswith("phone-") and body.get("type") == ["endpoint"]):
+            assert body["transport"] == ["transport-phones"], name
+    trunk = next(body for name, body in found if name == "hotline" and body["type"] == ["endpoint"])
+    assert trunk["transport"] == ["transport-udp"]
 
 
 def test_every_agent_gets_an_endpoint_auth_and_aor(rendered):
@@ -128,12 +183,12 @@ def test_every_agi_script_in_the_dialplan_has_a_handler_and_back():
     assert set(HANDLERS) - used == {"ping"}
 
 
-def test_dialplan_uses_only_channel_variables_defined_in_agi_variables():
+def test_dialplan_uses_only_channel_variables_defined_in_the_dialplan_contract():
     dialplan = _dialplan()
     defined = {v for k, v in vars(variables).items() if k.isupper() and isinstance(v, str)}
     globals_ = {"HOTLINE_AGI"}  # [globals] of the dialplan itself
     used = set(re.findall(r"\b(HOTLINE_[A-Z_]+)\b", dialplan)) - globals_
-    assert used <= defined, f"undefined in agi/variables.py: {sorted(used - defined)}"
+    assert used <= defined, f"undefined in hotline/dialplan.py: {sorted(used - defined)}"
 
 
 def test_templates_hold_no_secrets():
@@ -148,3 +203,16 @@ def test_the_dialplan_unpacks_the_decision_in_pythons_field_order():
     dialplan = (ASTERISK_CONF_DIR / "pbx" / "extensions.conf").read_text()
     unpacked = re.search(r"Set\(ARRAY\(([A-Z_,]+)\)=\$\{HOTLINE_DECISION\}\)", dialplan).group(1).split(",")
     assert tuple(unpacked) == variables.DECISION_FIELDS
+
+
+def test_the_softphones_pause_codes_are_the_contracts_pause_digits():
+    """*23<digit> in extensions_agents.conf sets exactly the reason hotline.dialplan.PAUSE_DIGITS names."""
+    import re
+
+    from hotline.config import ASTERISK_CONF_DIR
+    from queue_logic.states import PAUSE_REASONS
+
+    text = (ASTERISK_CONF_DIR / "pbx" / "extensions_agents.conf").read_text(encoding="utf-8")
+    codes = dict(re.findall(r"^exten => \*23(\d),1,Set\(HOTLINE_PAUSE_REASON=(\w+)\)", text, re.M))
+    assert codes == variables.PAUSE_DIGITS
+    assert set(codes.values()) <= set(PAUSE_REASONS)
