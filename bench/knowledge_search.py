@@ -113,7 +113,8 @@ def run(kind: str, url: str, args, fill: bool = True) -> None:
     engine.dispose()
     timings.sort()
     pct = lambda p: timings[min(len(timings) - 1, int(len(timings) * p))]  # noqa: E731
-    print(f"{kind}: {articles} articles ({generated} generated in {loaded:.0f} s, segmentation included); "
+    filled = f"{generated} generated in {loaded:.0f} s, segmentation included" if fill else "as found"
+    print(f"{kind}: {articles} articles ({filled}); "
           f"search p50 {pct(0.50):.1f} ms, p95 {pct(0.95):.1f} ms, p99 {pct(0.99):.1f} ms, max {timings[-1]:.1f} ms, "
           f"mean {statistics.fmean(timings):.1f} ms; {sum(hits) / len(hits):.1f} hits per query")
 
