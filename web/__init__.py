@@ -58,5 +58,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(account_bp)
     from web.security_admin import bp as security_admin_bp
     app.register_blueprint(security_admin_bp)
+    from web.knowledge import api_bp as knowledge_api_bp
+    from web.knowledge import bp as knowledge_bp
+    app.register_blueprint(knowledge_bp)
+    app.register_blueprint(knowledge_api_bp)
     security_headers.allow_framing_by_self(app)
     return app
