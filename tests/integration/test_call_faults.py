@@ -1,0 +1,168 @@
+"""Faults on the call path, on the real Asterisk: dead calls end, a failing database keeps
+the caller and the record, odd numbers and unknown queues reach the 12345 flow."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+
+import pytest
+from sqlalchemy.orm import joinedload
+
+from db.models import Call, CallOutcome
+from ops.asterisk.render import CALL_LIMITS
+from tests.support import sipp
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.asterisk
+
+SIPP_PORT = 5090    # sipp's own SIP and media ports, moved by the test port offset like the project's
+SIPP_MEDIA = 14000
+
+
+def _call_of(hotline, caller: str) -> Call | None:
+    with hotline.session_factory()() as session:
+        return (session.query(Call).options(joinedload(Call.agent), joinedload(Call.line))
+                .filter_by(caller=caller).order_by(Call.id.desc()).first())
+
+
+def _sipp_ports(hotline, n: int = 0) -> dict:
+    offset = hotline.settings.port_offset
+    return {"local_port": SIPP_PORT + offset + 2 * n, "media_port": SIPP_MEDIA + offset + 10 * n}
+
+
+def _member_free(hotline, sip_username: str) -> bool:
+    with hotline.pbx_ami() as ami:
+        members = [e for e in ami.action_list("QueueStatus", Queue="12345") if e.get("Event") == "QueueMember"]
+    mine = [m for m in members if sip_username in m.get("StateInterface", "") + m.get("Location", "")]
+    return bool(mine) and all(m.get("InCall") == "0" and m.get("Status") == "1" for m in mine)
+
+
+def _pbx_channels_of(hotline, caller: str) -> list[dict]:
+    with hotline.pbx_ami() as ami:
+        return [e for e in ami.action_list("CoreShowChannels")
+                if e.get("Event") == "CoreShowChannel" and e.get("CallerIDNum") == caller]
+
+
+def test_a_citizen_who_vanishes_without_a_bye_is_ended_recorded_and_frees_the_agent(hotline, tmp_path):
+    caller = "13900000077"
+    call = sipp.call_from_carrier(tmp_path / "sipp", pbx_port=hotline.settings.ports.sip, number="12315",
+                                  caller=caller, **_sipp_ports(hotline))
+    try:
+        answered = wait_for(lambda: (c := _call_of(hotline, caller)) is not None and c.answered_at and c, 30,
+                            "an agent answered the sipp call", interval=0.2)
+        agent = answered.agent.sip_username
+        assert not _member_free(hotline, agent)
+    finally:
+        call.vanish()                       # the carrier loses the call: no BYE, no more RTP
+    gone_at = time.monotonic()
+    ended = wait_for(lambda: (c := _call_of(hotline, caller)) is not None and c.ended_at and c, 60,
+                     "the PBX ended the dead call and closed its record", interval=0.5)
+    took = time.monotonic() - gone_at
+    assert took <= 60 and took >= CALL_LIMITS["rtp_timeout"] - 12, took   # ended by the RTP timeout
+    assert ended.outcome == CallOutcome.answered and ended.hangup_cause
+    assert ended.talk_seconds is not None and ended.talk_seconds > 0
+    assert _pbx_channels_of(hotline, caller) == []
+    wait_for(lambda: _member_free(hotline, agent), 10, f"{agent} free again in QueueStatus", interval=0.2)
+    assert ended.hangup_cause == "44"     # the PBX hung the silent leg up (REQUESTED_CHAN_UNAVAIL)
+
+
+# --- the database locked while calls are in progress -----------------------------------------------
+class SqliteWriteLock:
+    """A long write transaction held by the test: every other writer meets SQLite's lock."""
+
+    def __init__(self, url: str):
+        self.path = url.split("sqlite:///", 1)[1]
+        self.conn: sqlite3.Connection | None = None
+
+    def __enter__(self) -> "SqliteWriteLock":
+        self.conn = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.conn.execute("ROLLBACK")
+        self.conn.close()
+
+
+def _parked(hotline) -> dict[str, str]:
+    with hotline.pbx_ami() as ami:
+        return {e["Key"].rsplit("/", 1)[-1]: e.get("Val", "")
+                for e in ami.action_list("DBGetTree", Family="hotline_unrecorded")
+                if e.get("Event") == "DBGetTreeResponse"}
+
+
+def _originate(hotline, number: str, caller: str, hangup_after: float, dtmf: str = "") -> str:
+    from ops.citizen_call import CitizenCall, originate
+
+    with hotline.carrier_ami() as ami:
+        return originate(ami, CitizenCall(number=number, caller=caller, hangup_after=hangup_after, dtmf=dtmf,
+                                          dtmf_delay=1), f"fault-{caller}")
+
+
+def _events_until_hangup(hotline, caller: str, timeout: float) -> list[dict]:
+    """The PBX's Newexten events of ``caller``'s call until its carrier leg hangs up."""
+    seen: list[dict] = []
+    with hotline.pbx_ami() as ami:
+        def done(m):
+            if m.get("CallerIDNum") == caller and m.get("Event") == "Newexten":
+                seen.append({**m, "at": time.monotonic()})
+            return m.get("Event") == "Hangup" and m.get("CallerIDNum") == caller \
+                and m.get("Channel", "").startswith("PJSIP/carrier")
+        assert ami.wait_event(done, timeout) is not None, f"the call of {caller} did not end"
+    return seen
+
+
+def test_hangup_while_sqlite_is_locked_parks_the_facts_and_the_record_is_written_later(hotline):
+    """Inbound succeeds, the hangup AGI meets a locked database: AGISTATUS is SUCCESS but
+    HOTLINE_AGI_ERROR is set, so the dialplan parks the facts; once the lock is gone the job writes
+    an honest record (queue, answer, wait, talk) and nothing is lost."""
+    from calls.unrecorded import reconcile
+
+    caller = "13900000101"
+    result: dict = {}
+    watcher = threading.Thread(target=lambda: result.update(events=_events_until_hangup(hotline, caller, 40)))
+    watcher.start()
+    _originate(hotline, "12315", caller, hangup_after=10)   # after its ~4 s greeting
+    wait_for(lambda: (c := _call_of(hotline, caller)) is not None and c.answered_at, 20,
+             "an agent answered", interval=0.1)
+    with SqliteWriteLock(hotline.settings.database_url):
+        watcher.join(40)
+        parked = wait_for(lambda: _parked(hotline), 10, "the call's facts parked in AstDB", interval=0.2)
+        assert _call_of(hotline, caller).ended_at is None           # the hangup AGI could not write
+    assert len(parked) == 1
+    assert reconcile(hotline.settings, hotline.session_factory()) == 1
+    assert reconcile(hotline.settings, hotline.session_factory()) == 0
+    call = _call_of(hotline, caller)
+    assert call.ended_at is not None and call.outcome == CallOutcome.answered     # Python saw it: not "fallback"
+    assert call.queue_name == "12345" and call.agent is not None
+    assert call.wait_seconds is not None and 0.5 <= call.wait_seconds < 3
+    assert call.talk_seconds is not None and call.talk_seconds > 1
+    assert call.line.number == "12315" and call.hangup_cause
+
+
+def test_a_call_arriving_while_sqlite_is_locked_reaches_an_agent_within_a_second_and_is_recorded(hotline):
+    """The inbound AGI gives up after ~1 s, the dialplan's fallback queues the caller; the hangup
+    AGI fails too; the parked facts become a fallback record with queue, answer, wait and talk."""
+    from calls.unrecorded import reconcile
+
+    caller = "13900000102"
+    with SqliteWriteLock(hotline.settings.database_url):
+        result: dict = {}
+        watcher = threading.Thread(target=lambda: result.update(events=_events_until_hangup(hotline, caller, 40)))
+        watcher.start()
+        _originate(hotline, "12345", caller, hangup_after=5)
+        watcher.join(40)
+        parked = wait_for(lambda: _parked(hotline), 10, "the call's facts parked in AstDB", interval=0.2)
+    events = result["events"]
+    inbound_at = next(e["at"] for e in events if e.get("AppData", "").startswith("agi://")
+                      and "/inbound" in e.get("AppData", ""))
+    fallback_at = next(e["at"] for e in events if e.get("Context") == "hotline-fallback")
+    assert fallback_at - inbound_at <= 1.5, fallback_at - inbound_at      # at most ~1 s of silence
+    assert len(parked) == 1
+    assert reconcile(hotline.settings, hotline.session_factory()) == 1
+    call = _call_of(hotline, caller)
+    assert call.outcome == CallOutcome.fallback and call.ended_at is not None
+    assert call.queue_name == "12345" and call.agent is not None and call.answered_at is not None
+    assert call.wait_seconds is not None and 0.5 <= call.wait_seconds < 3
+    assert call.talk_seconds is not None and call.talk_seconds > 1
