@@ -166,3 +166,69 @@ def test_a_call_arriving_while_sqlite_is_locked_reaches_an_agent_within_a_second
     assert call.queue_name == "12345" and call.agent is not None and call.answered_at is not None
     assert call.wait_seconds is not None and 0.5 <= call.wait_seconds < 3
     assert call.talk_seconds is not None and call.talk_seconds > 1
+
+
+# --- odd dialed numbers, unknown queues, queue changes by reload ----------------------------------------
+@pytest.mark.parametrize("dialed", ["s", "7", "abc"])
+def test_an_odd_dialed_number_takes_the_12345_flow(hotline, tmp_path, dialed):
+    """No number, one digit or letters: answered and in the 12345 flow (not a 404); hung up during
+    the greeting menu, the record has no queue and no wait."""
+    caller = f"1390000020{len(dialed)}{ord(dialed[0]) % 10}"
+    call = sipp.call_from_carrier(tmp_path / "sipp", pbx_port=hotline.settings.ports.sip, number=dialed,
+                                  caller=caller, scenario="citizen_hangs_up.xml", hold_ms=2500,
+                                  **_sipp_ports(hotline, 1))
+    assert call.process.wait(30) == 0, call.output()[-2000:]
+    record = wait_for(lambda: (c := _call_of(hotline, caller)) is not None and c.ended_at and c, 10,
+                      "the odd call's record closed", interval=0.2)
+    assert record.dialed_number == dialed and record.line is None
+    assert record.outcome == CallOutcome.abandoned
+    assert record.queue_name is None and record.queue_joined_at is None and record.wait_seconds is None
+    assert f"{dialed} is not a configured line" in hotline.agi_log()
+
+
+@pytest.fixture
+def ghost_line(hotline):
+    """Queue "ghost" and line 12399 → ghost, in the database only (queues.conf not re-rendered)."""
+    from agi import config_snapshot
+    from db.models import Line, LineMode, Queue
+
+    with hotline.session_factory()() as session:
+        session.add(Queue(name="ghost", display_name="ghost", wrapup_seconds=1))
+        session.add(Line(number="12399", name="ghost line", mode=LineMode.dual, queue_name="ghost"))
+        session.commit()
+    time.sleep(config_snapshot.TTL + 0.2)   # the FastAGI server's routing snapshot sees them
+    yield
+    with hotline.session_factory()() as session:
+        session.query(Line).filter_by(number="12399").delete()
+        session.query(Queue).filter_by(name="ghost").delete()
+        session.commit()
+
+
+def test_a_queue_asterisk_does_not_know_sends_the_caller_to_12345(hotline, ghost_line):
+    from ops.asterisk.queue_reload import known_queues
+
+    assert "ghost" not in known_queues(hotline.pbx)
+    record = hotline.call("12399", "--hangup-after", "8")     # after the ~4 s greeting
+    assert record["outcome"] == "answered" and record["queue"] == "12345"
+    assert record["line"]["number"] == "12399"
+
+
+def test_a_queue_change_reaches_asterisk_by_reload_and_the_call_in_progress_goes_on(hotline, ghost_line):
+    from ops.asterisk.queue_reload import reload_queues
+
+    result: dict = {}
+    talking = threading.Thread(target=lambda: result.update(
+        record=hotline.call("12315", "--from", "13900000301", "--hangup-after", "14")))
+    talking.start()
+    wait_for(lambda: (c := _call_of(hotline, "13900000301")) is not None and c.answered_at, 20,
+             "the call in progress answered", interval=0.1)
+    assert "ghost" in reload_queues(hotline.settings)
+    talking.join(40)
+    record = result["record"]
+    # the reload did not cut it: the citizen hung up after 14 s (greeting ~4 s, ring 1 s, talk the rest)
+    assert record["outcome"] == "answered" and record["talk_seconds"] > 5
+    # the new queue is live: nobody is a member, so its caller waits there and gives up there
+    ghost = hotline.call("12399", "--hangup-after", "7")
+    assert ghost["outcome"] == "abandoned" and ghost["queue"] == "ghost"
+    # and the agents logged in before the reload still answer
+    assert hotline.call("12315", "--hangup-after", "8")["outcome"] == "answered"

@@ -35,7 +35,7 @@ class SippCall:
 
 
 def call_from_carrier(folder: Path, *, pbx_port: int, number: str, caller: str, local_port: int,
-                      media_port: int, scenario: str = "citizen_vanishes.xml") -> SippCall:
+                      media_port: int, scenario: str = "citizen_vanishes.xml", hold_ms: int = 3000) -> SippCall:
     """One sipp call to ``number`` on the PBX from 127.0.0.1 (taken as the carrier by identify)."""
     folder.mkdir(parents=True, exist_ok=True)
     inf = folder / "callers.csv"
@@ -43,7 +43,7 @@ def call_from_carrier(folder: Path, *, pbx_port: int, number: str, caller: str, 
     log = folder / "sipp.out"
     cmd = [sipp_binary(), f"127.0.0.1:{pbx_port}", "-sf", str(SCENARIOS / scenario), "-inf", str(inf),
            "-s", number, "-i", "127.0.0.1", "-p", str(local_port), "-mp", str(media_port),
-           "-key", "pcap", str(PCAP), "-m", "1", "-l", "1", "-nostdin", "-trace_err",
+           "-key", "pcap", str(PCAP), "-d", str(hold_ms), "-m", "1", "-l", "1", "-nostdin", "-trace_err",
            "-error_file", str(folder / "sipp-errors.log")]
     with log.open("w") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
