@@ -126,7 +126,7 @@ def make_engine(url: str, *, call_path: bool = False, **kw: Any) -> Engine:
                                   "options": f"-c statement_timeout={ms} -c lock_timeout={ms}",
                                   **kw.get("connect_args", {})}
             engine = create_engine(parsed, **kw)
-            pg_deadline.install(engine, CALL_PATH_TIMEOUT_S + 0.5)
+            pg_deadline.install(engine, CALL_PATH_TIMEOUT_S + 0.2)
             return engine
     return create_engine(parsed, **kw)
 

@@ -232,3 +232,89 @@ def test_a_queue_change_reaches_asterisk_by_reload_and_the_call_in_progress_goes
     assert ghost["outcome"] == "abandoned" and ghost["queue"] == "ghost"
     # and the agents logged in before the reload still answer
     assert hotline.call("12315", "--hangup-after", "8")["outcome"] == "answered"
+
+
+# --- PostgreSQL stalled or down behind a proxy the test controls ------------------------------------------
+@pytest.fixture
+def agi_on_proxied_postgres(hotline):
+    """The hotline's FastAGI server, now on a fresh PostgreSQL reached through a TcpProxy."""
+    from sqlalchemy.engine import make_url
+
+    from agi.handlers import HANDLERS
+    from agi.server import FastAgiServer
+    from db.models import Queue
+    from db.session import make_engine, make_session_factory
+    from tests.support.databases import fresh_postgres_database, migrate_and_seed
+    from tests.support.tcp_proxy import TcpProxy
+
+    with fresh_postgres_database() as url:
+        migrate_and_seed(url)
+        direct = make_session_factory(make_engine(url))
+        with direct() as session:
+            for queue in session.query(Queue):
+                queue.wrapup_seconds = 1
+            session.commit()
+        proxy = TcpProxy("127.0.0.1", 5432)
+        proxied = make_url(url).set(host="127.0.0.1", port=proxy.port, query={}).render_as_string(False)
+        engine = make_engine(proxied, call_path=True)
+        hotline.stop_service("agi")
+        server = FastAgiServer("127.0.0.1", hotline.settings.ports.agi, HANDLERS, make_session_factory(engine))
+        server.start_in_thread()
+        try:
+            yield proxy, direct
+        finally:
+            server.shutdown()
+            engine.dispose()
+            proxy.close()
+            direct.kw["bind"].dispose()
+            hotline.start_service("agi")
+
+
+def _pg_call(direct, caller: str) -> Call | None:
+    with direct() as session:
+        return (session.query(Call).options(joinedload(Call.agent), joinedload(Call.line))
+                .filter_by(caller=caller).order_by(Call.id.desc()).first())
+
+
+def test_postgresql_stalling_or_down_in_the_middle_of_calls_loses_no_record(hotline, agi_on_proxied_postgres):
+    """A stalled PostgreSQL (frozen proxy) at hang-up, then PostgreSQL down (refused) when a call
+    arrives: the callers go on, the facts are parked, and every record is there once it is back."""
+    from calls.unrecorded import reconcile
+
+    proxy, direct = agi_on_proxied_postgres
+    stalled, refused = "13900000401", "13900000402"
+
+    # 1. answered normally, then the database stalls: the hangup AGI gives up, the facts are parked
+    result: dict = {}
+    watcher = threading.Thread(target=lambda: result.update(events=_events_until_hangup(hotline, stalled, 40)))
+    watcher.start()
+    _originate(hotline, "12315", stalled, hangup_after=10)
+    wait_for(lambda: (c := _pg_call(direct, stalled)) is not None and c.answered_at, 20, "an agent answered",
+             interval=0.1)
+    proxy.freeze()
+    watcher.join(40)
+    wait_for(lambda: len(_parked(hotline)) == 1, 10, "the stalled call's facts parked", interval=0.2)
+    assert _pg_call(direct, stalled).ended_at is None
+
+    # 2. PostgreSQL down when the next call arrives: the fallback queue within ~1 s, facts parked
+    proxy.cut()
+    result.clear()
+    watcher = threading.Thread(target=lambda: result.update(events=_events_until_hangup(hotline, refused, 40)))
+    watcher.start()
+    _originate(hotline, "12345", refused, hangup_after=5)
+    watcher.join(40)
+    events = result["events"]
+    inbound_at = next(e["at"] for e in events if "/inbound" in e.get("AppData", ""))
+    fallback_at = next(e["at"] for e in events if e.get("Context") == "hotline-fallback")
+    assert fallback_at - inbound_at <= 1.5, fallback_at - inbound_at
+    wait_for(lambda: len(_parked(hotline)) == 2, 10, "the refused call's facts parked", interval=0.2)
+
+    # 3. back: every parked call becomes a record, nothing twice
+    proxy.heal()
+    assert reconcile(hotline.settings, direct) == 2
+    assert reconcile(hotline.settings, direct) == 0
+    first, second = _pg_call(direct, stalled), _pg_call(direct, refused)
+    assert first.outcome == CallOutcome.answered and first.ended_at is not None
+    assert first.queue_name == "12345" and first.wait_seconds is not None and first.talk_seconds > 1
+    assert second.outcome == CallOutcome.fallback and second.ended_at is not None
+    assert second.queue_name == "12345" and second.answered_at is not None and second.talk_seconds > 1
