@@ -67,6 +67,53 @@ def test_a_citizen_who_vanishes_without_a_bye_is_ended_recorded_and_frees_the_ag
     assert ended.hangup_cause == "44"     # the PBX hung the silent leg up (REQUESTED_CHAN_UNAVAIL)
 
 
+def test_a_line_s_longest_call_limit_ends_the_call_with_that_cause(hotline):
+    from agi import config_snapshot
+    from db.models import Line
+
+    with hotline.session_factory()() as session:
+        session.query(Line).filter_by(number="12315").one().max_call_seconds = 9
+        session.commit()
+    time.sleep(config_snapshot.TTL + 0.2)
+    try:
+        record = hotline.call("12315", "--from", "13900000501", "--hangup-after", "30")
+    finally:
+        with hotline.session_factory()() as session:
+            session.query(Line).filter_by(number="12315").one().max_call_seconds = None
+            session.commit()
+        time.sleep(config_snapshot.TTL + 0.2)
+    assert record["outcome"] == "answered" and record["hangup_cause"] == "max_duration"
+    with hotline.session_factory()() as session:
+        call = session.query(Call).filter_by(uniqueid=record["uniqueid"]).one()
+        assert 8 <= (call.ended_at - call.arrived_at).total_seconds() < 11
+
+
+def test_stale_closing_leaves_a_call_the_pbx_still_carries_and_marks_a_vanished_one_unknown(hotline):
+    import datetime as dt
+
+    from calls.jobs import close_stale_calls, live_uniqueids
+    from db.session import utcnow
+
+    result: dict = {}
+    talking = threading.Thread(target=lambda: result.update(
+        record=hotline.call("12315", "--from", "13900000601", "--hangup-after", "12")))
+    talking.start()
+    live = wait_for(lambda: (c := _call_of(hotline, "13900000601")) is not None and c.answered_at and c, 20,
+                    "the live call answered", interval=0.1)
+    long_ago = utcnow() - dt.timedelta(hours=7)
+    with hotline.session_factory()() as session:
+        session.query(Call).filter_by(uniqueid=live.uniqueid).one().arrived_at = long_ago   # looks stale
+        session.add(Call(uniqueid="vanished-1", caller="13900000602", arrived_at=long_ago))
+        session.commit()
+    up = live_uniqueids(hotline.settings)
+    assert live.uniqueid in up and "vanished-1" not in up
+    assert close_stale_calls(hotline.settings.database_url, still_up=up.__contains__) == 1
+    talking.join(40)
+    assert result["record"]["outcome"] == "answered"       # closed by its own hang-up, not by the job
+    vanished = _call_of(hotline, "13900000602")
+    assert vanished.outcome == CallOutcome.unknown and vanished.ended_at is None
+
+
 # --- the database locked while calls are in progress -----------------------------------------------
 class SqliteWriteLock:
     """A long write transaction held by the test: every other writer meets SQLite's lock."""
