@@ -1,4 +1,4 @@
-"""``AGI(agi://host/hangup,<HANGUPCAUSE>,<QUEUESTATUS>,<fallback>,<transfer kind>,<DIALSTATUS>,<transfer answered at>,<queue start>,<queue>,<end reason>)``.
+"""``AGI(agi://host/hangup,<HANGUPCAUSE>,<QUEUESTATUS>,<fallback>,<transfer kind>,<DIALSTATUS>,<transfer answered at>,<queue start>,<queue>,<end reason>,<agent answered at>,<MEMBERINTERFACE>)``.
 
 The hangup handler closes the call record whoever hangs up first (rules in
 calls.closing). A call that reached the dialplan's fallback while Python was
@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from agi.request import AgiRequest
 from calls.closing import HangupFacts, close_with_facts
+from db.repositories import agents as agent_repo
 from db.repositories import calls as call_repo
 from db.session import utcnow
+from hotline.dialplan import sip_username_of
 
 
 def handle(req: AgiRequest) -> None:
-    cause, queue_status, fallback, transfer_kind, dial_status, transfer_answered, queue_start, queue, reason = \
-        (req.argv + [""] * 9)[:9]
+    (cause, queue_status, fallback, transfer_kind, dial_status, transfer_answered, queue_start, queue, reason,
+     agent_answered, member) = (req.argv + [""] * 11)[:11]
     call = call_repo.get_by_uniqueid(req.session, req.uniqueid)
     if call is None:
         call = call_repo.open_call(req.session, uniqueid=req.uniqueid, linkedid=req.uniqueid, trace_id=None,
@@ -26,7 +28,10 @@ def handle(req: AgiRequest) -> None:
     told_queue_start = len(req.argv) > 6   # the dialplan always passes it, empty when the caller never queued
     facts = HangupFacts(ended_at=utcnow(), cause=cause, end_reason=reason, fallback=bool(fallback), queue=queue,
                         queue_start=queue_start if told_queue_start else None, transfer_kind=transfer_kind, dial_status=dial_status,
-                        transfer_answered=transfer_answered)
-    outcome = close_with_facts(call, facts)
+                        transfer_answered=transfer_answered, agent_answered=agent_answered)
+    # an agent picked up but the pick-up AGI could not write it (database locked then): the dialplan knows
+    agent = agent_repo.by_sip_username(req.session, sip_username_of(member)) \
+        if member and call.answered_at is None and agent_answered else None
+    outcome = close_with_facts(call, facts, agent=agent)
     req.log.info("call ended: %s, cause %s, queue status %s, dial status %s", outcome.value,
                  reason or cause or "-", queue_status or "-", dial_status or "-")

@@ -16,9 +16,10 @@ def _inbound(place_call, server, dialed):
     return ch, dict(zip(v.DECISION_FIELDS, ch.variables[v.DECISION].split(",")))
 
 
-def _hangup_args(cause="16", queue_start="", queue="", reason=""):
-    # HANGUPCAUSE, QUEUESTATUS, fallback, transfer kind, DIALSTATUS, transfer answered, queue start, queue, reason
-    return [cause, "", "", "", "", "", queue_start, queue, reason]
+def _hangup_args(cause="16", queue_start="", queue="", reason="", agent_answered="", member=""):
+    # HANGUPCAUSE, QUEUESTATUS, fallback, transfer kind, DIALSTATUS, transfer answered, queue start, queue, reason,
+    # agent answered, MEMBERINTERFACE
+    return [cause, "", "", "", "", "", queue_start, queue, reason, agent_answered, member]
 
 
 def test_a_hangup_during_the_menu_has_no_queue_and_no_wait(start_server, place_call, session_factory):
@@ -61,3 +62,17 @@ def test_a_line_may_set_its_own_longest_call(start_server, place_call, session_f
     assert decision[v.LINE_MAX_CALL] == "900"
     _, decision = _inbound(place_call, server, "12345")
     assert decision[v.LINE_MAX_CALL] == ""      # the centre's default (the dialplan's MAX_CALL_SECONDS)
+
+
+def test_a_pick_up_the_agent_connect_agi_missed_is_still_answered(start_server, place_call, session_factory):
+    """agent_connect failed (database locked at pick-up); the hangup AGI gets the dialplan's pick-up time."""
+    server = start_server(HANDLERS)
+    ch, _ = _inbound(place_call, server, "12345")
+    now = time.time()
+    place_call(server, "hangup", _hangup_args(queue_start=f"{now - 10:.3f}", queue="12345",
+                                              agent_answered=f"{now - 7:.3f}", member="PJSIP/agent1003"),
+               env={"agi_uniqueid": ch.uniqueid})
+    with session_factory() as s:
+        call = call_repo.get_by_uniqueid(s, ch.uniqueid)
+        assert call.outcome == CallOutcome.answered and call.agent.sip_username == "agent1003"
+        assert abs(call.wait_seconds - 3) < 0.1 and 6.5 < call.talk_seconds < 8
