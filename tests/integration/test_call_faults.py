@@ -67,6 +67,15 @@ def test_a_citizen_who_vanishes_without_a_bye_is_ended_recorded_and_frees_the_ag
     assert ended.hangup_cause == "44"     # the PBX hung the silent leg up (REQUESTED_CHAN_UNAVAIL)
 
 
+def test_a_quiet_call_that_is_still_there_is_not_cut(hotline):
+    """The simulated citizen says nothing (Wait()), but its phone keeps sending RTP keepalives, as a
+    live carrier leg does: the RTP timeout must not end it."""
+    hold = CALL_LIMITS["rtp_timeout"] + 10
+    record = hotline.call("12315", "--from", "13900000701", "--hangup-after", str(hold))
+    assert record["outcome"] == "answered" and record["hangup_cause"] == "16"
+    assert record["talk_seconds"] > CALL_LIMITS["rtp_timeout"]
+
+
 def test_a_line_s_longest_call_limit_ends_the_call_with_that_cause(hotline):
     from agi import config_snapshot
     from db.models import Line
