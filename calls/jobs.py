@@ -10,8 +10,10 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from calls.cdr import cdr_file, channel_ends
 from calls.unrecorded import reconcile
 from db.models import Call, CallOutcome
+from db.repositories import calls as call_repo
 from db.session import make_engine, make_session_factory, session_scope, utcnow
 from hotline.ami import AmiClient
 from hotline.config import Settings, current_settings
@@ -23,13 +25,16 @@ STALE_CAUSE = "stale"
 
 
 def close_stale_calls(database_url: str, hours: int = STALE_CALL_HOURS,
-                      still_up: Callable[[str], bool] = lambda uniqueid: False) -> int:
-    """Mark call records left open (a hangup that never reached Python) as ``unknown``.
+                      still_up: Callable[[str], bool] = lambda uniqueid: False,
+                      real_ends: Callable[[list[str]], dict[str, dt.datetime]] = lambda uniqueids: {}) -> int:
+    """Close call records left open (a hangup that never reached Python) with what Asterisk knows.
 
     Such a row would count forever as "in progress" on the wallboard and in KPIs.
-    Its end was never seen, so none is invented: ``ended_at`` stays empty, the
-    outcome is ``unknown`` and service-level figures leave it out (docs/call-records.md).
     A call Asterisk still carries (``still_up``) is really in progress and is left alone.
+    The end comes from the PBX's CDR (``real_ends``: uniqueid → end); an answered call
+    with a real end is ``answered``. Anything else is ``unknown`` and no end is
+    invented when none is known; service-level figures leave ``unknown`` out
+    (docs/call-records.md).
     """
     cutoff = utcnow() - dt.timedelta(hours=hours)
     engine = make_engine(database_url)
@@ -37,14 +42,17 @@ def close_stale_calls(database_url: str, hours: int = STALE_CALL_HOURS,
         with session_scope(make_session_factory(engine)) as session:
             stale = session.scalars(select(Call).where(Call.ended_at.is_(None), Call.outcome.is_(None),
                                                        Call.arrived_at < cutoff)).all()
-            marked = 0
-            for call in stale:
-                if still_up(call.uniqueid):
+            gone = [call for call in stale if not still_up(call.uniqueid)]
+            ends = real_ends([call.uniqueid for call in gone]) if gone else {}
+            for call in gone:
+                end = ends.get(call.uniqueid)
+                if end is not None and call.answered_at is not None:
+                    call_repo.close_call(call, outcome=CallOutcome.answered, hangup_cause=STALE_CAUSE, at=end)
                     continue
                 call.outcome = CallOutcome.unknown
                 call.hangup_cause = STALE_CAUSE
-                marked += 1
-            return marked
+                call.ended_at = end        # the real end, or none
+            return len(gone)
     finally:
         engine.dispose()
 
@@ -73,4 +81,5 @@ def close_stale_calls_now() -> int:
     except Exception as exc:   # no word from Asterisk: better leave them open than mark live calls unknown
         log.warning("stale calls left for later: cannot ask the PBX which calls are up (%s)", exc)
         return 0
-    return close_stale_calls(settings.database_url, still_up=live.__contains__)
+    return close_stale_calls(settings.database_url, still_up=live.__contains__,
+                             real_ends=lambda uniqueids: channel_ends(cdr_file(settings), uniqueids))

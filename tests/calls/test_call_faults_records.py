@@ -80,3 +80,24 @@ def test_a_stale_call_is_marked_unknown_never_given_a_guessed_end(factory, datab
         assert gone.ended_at is None and gone.talk_seconds is None      # no invented end, no invented talk
         assert session.query(Call).filter_by(uniqueid="still-up").one().outcome is None
         assert session.query(Call).filter_by(uniqueid="recent").one().outcome is None
+
+
+def test_a_stale_call_gets_its_real_end_from_the_pbx_cdr(factory, database_url, tmp_path):
+    from calls.cdr import channel_ends
+
+    old = utcnow() - dt.timedelta(hours=7)
+    end = old + dt.timedelta(seconds=95)
+    epoch = end.replace(tzinfo=dt.timezone.utc).timestamp()
+    cdr = tmp_path / "Master.csv"
+    cdr.write_text(f'"talked","{epoch - 50:.6f}","ANSWERED"\n"talked","{epoch:.6f}","ANSWERED"\n'
+                   f'"queued","{epoch:.6f}","NO ANSWER"\n"other","0.000000",""\n')
+    with session_scope(factory) as session:
+        session.add(Call(uniqueid="talked", arrived_at=old, answered_at=old + dt.timedelta(seconds=15)))
+        session.add(Call(uniqueid="queued", arrived_at=old, queue_name="12345"))
+    assert close_stale_calls(database_url, real_ends=lambda ids: channel_ends(cdr, ids)) == 2
+    with factory() as session:
+        talked = session.query(Call).filter_by(uniqueid="talked").one()
+        assert talked.outcome == CallOutcome.answered and abs((talked.ended_at - end).total_seconds()) < 0.01
+        assert abs(talked.talk_seconds - 80) < 0.01
+        queued = session.query(Call).filter_by(uniqueid="queued").one()
+        assert queued.outcome == CallOutcome.unknown and queued.ended_at is not None   # real end, outcome not guessed

@@ -122,6 +122,23 @@ def test_stale_closing_leaves_a_call_the_pbx_still_carries_and_marks_a_vanished_
     vanished = _call_of(hotline, "13900000602")
     assert vanished.outcome == CallOutcome.unknown and vanished.ended_at is None
 
+    # the same call as if its hang-up had never reached Python: the PBX's CDR has its real end
+    from calls.cdr import cdr_file, channel_ends
+
+    with hotline.session_factory()() as session:
+        row = session.query(Call).filter_by(uniqueid=live.uniqueid).one()
+        real_end = row.ended_at
+        row.ended_at, row.outcome, row.talk_seconds, row.hangup_cause = None, None, None, None
+        session.commit()
+    path = cdr_file(hotline.settings)
+    wait_for(lambda: live.uniqueid in channel_ends(path, [live.uniqueid]), 10, "the call's CDR written",
+             interval=0.2)
+    assert close_stale_calls(hotline.settings.database_url, still_up=live_uniqueids(hotline.settings).__contains__,
+                             real_ends=lambda ids: channel_ends(path, ids)) == 1
+    closed = _call_of(hotline, "13900000601")
+    assert closed.outcome == CallOutcome.answered and closed.hangup_cause == "stale"
+    assert abs((closed.ended_at - real_end).total_seconds()) < 1.0     # Asterisk's end, not a guess
+
 
 # --- the database locked while calls are in progress -----------------------------------------------
 class SqliteWriteLock:
