@@ -53,9 +53,12 @@ def serve_agi(settings: Settings) -> None:
 
     from agi.handlers import HANDLERS
     from agi.server import FastAgiServer
+    from db.session import make_engine, make_session_factory
     from ops import config_watch
 
-    server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, session_factory_for(settings.database_url))
+    # the call path's engine gives up after ~1 s: the dialplan's fallback then carries the caller on
+    engine = make_engine(settings.database_url, call_path=True)
+    server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, make_session_factory(engine))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
