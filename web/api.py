@@ -20,6 +20,7 @@ from db.models import Role, Ticket, TicketState, Topic
 from db.repositories import calls as call_repo
 from db.repositories import tickets as ticket_repo
 from tickets.errors import InvalidInput, TicketError, TicketNotFound
+from tickets import open311 as o311
 from tickets.intake import create_ticket
 from tickets.serialize import event_as_dict, parse_time, ticket_as_dict
 from tickets.workflow import transition
@@ -158,6 +159,20 @@ def ticket_transition(number: str):
         (lambda t: tv.db().scalar(select(Ticket.id).where(Ticket.id == t.id, scope)) is not None)
     ticket = tv.apply_event(number, body["event"], body, scope=visible)
     return jsonify(ticket_as_dict(ticket, tv.actor()))
+
+
+@bp.post("/tickets/<number>/publication")
+@login_required(Role.reviewer, Role.supervisor, Role.admin)
+def ticket_publication(number: str):
+    """The centre publishes (or withdraws) the department's reply for Open311's anonymous readers."""
+    body = _json_body()
+    if not isinstance(body.get("reply_published"), bool):
+        raise InvalidInput.of({"reply_published": "true or false"})
+    s = tv.db()
+    ticket = _visible_ticket(number)
+    o311.publish_reply(s, ticket, tv.actor(), body["reply_published"])
+    s.commit()
+    return jsonify({"number": ticket.number, "public": ticket.public, "reply_published": ticket.reply_published})
 
 
 # --- helpers -------------------------------------------------------------------
