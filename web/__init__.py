@@ -16,6 +16,9 @@ def create_app(config: dict | None = None) -> Flask:
     from web import database
     database.init_app(app, settings.database_url)
 
+    from web import edge
+    edge.init_app(app)  # first: charset, control characters and the OpenAPI contract, before login and CSRF
+
     from web import auth
     auth.init_app(app)
 

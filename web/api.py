@@ -8,10 +8,7 @@ are ``{"error": {"id", "message", "fields"?}}`` with the HTTP status.
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
-from pathlib import Path
 
-import yaml
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
@@ -24,20 +21,35 @@ from tickets import open311 as o311
 from tickets.intake import create_ticket
 from tickets.serialize import event_as_dict, parse_time, ticket_as_dict
 from tickets.workflow import transition
+from web import contract, edge
 from web import ticket_views as tv
 from web.auth import login_required
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.record_once(lambda state: tv.init_app(state.app))
 
-OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
 ANY = tuple(Role)
 MAX_LIMIT = 200
+ERROR_IDS = {400: "bad_request", 401: "login_required", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed"}
 
 
-@cache
 def openapi_document() -> dict:
-    return yaml.safe_load(OPENAPI_FILE.read_text(encoding="utf-8"))
+    return contract.document("rest")
+
+
+def _render_edge_error(status: int, errors: dict[str, str], headers: dict[str, str]):
+    """The edge's refusals in this API's error format (see web.edge)."""
+    if status == 400 and "" not in errors:
+        body = InvalidInput.of(errors).as_dict()
+    elif status == 401:
+        body = {"id": "login_required", "message": "log in first: POST /login, then send the session cookie"}
+    else:
+        body = {"id": ERROR_IDS.get(status, "http_error"), "message": errors.get("") or "refused"}
+    return jsonify({"error": body}), status, headers
+
+
+edge.register_area(bp, "/api/v1", "rest", _render_edge_error, login=True)
 
 
 @bp.errorhandler(TicketError)
@@ -47,8 +59,8 @@ def _ticket_error(error: TicketError):
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
-    ids = {400: "bad_request", 401: "login_required", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
-    return jsonify({"error": {"id": ids.get(error.code, "http_error"), "message": error.description}}), error.code
+    return jsonify({"error": {"id": ERROR_IDS.get(error.code, "http_error"), "message": error.description}}), \
+        error.code
 
 
 @bp.get("/openapi.json")
@@ -116,6 +128,8 @@ def create():
         call = call_repo.get_by_uniqueid(s, str(uniqueid))
         if call is None:
             raise InvalidInput.of({"calls": f"unknown call {uniqueid!r}"})
+        if g.user.role is Role.agent and (g.user.agent_id is None or call.agent_id != g.user.agent_id):
+            raise InvalidInput.of({"calls": f"call {uniqueid!r} is not one you answered"})  # the centre may link any
         calls.append(call)
     then = body.get("then")
     if then is not None and not isinstance(then, dict):

@@ -27,6 +27,7 @@ from tickets.intake import create_ticket
 from tickets.serialize import parse_time
 from tickets.states import OPEN_STATES
 from tickets.workflow import Actor
+from web import contract, edge
 from web import ticket_views as tv
 from web.auth import csrf_exempt
 
@@ -47,6 +48,20 @@ def jurisdiction() -> str:
     return current_app.config.get("OPEN311_JURISDICTION", "12345.jinan")
 
 
+def _render_edge_error(status: int, errors: dict[str, str], headers: dict[str, str]):
+    """The edge's refusals (web.edge) in Open311's format; an unknown format is 404 like the views say."""
+    if status == 400 and "format" in errors:
+        status, errors = 404, {"": "format not supported: use .json or .xml"}
+    response = _answer([{"code": status, "description": f"{name}: {why}" if name else why}
+                        for name, why in errors.items()] or [{"code": status, "description": "refused"}],
+                       "errors", "error", status=status)
+    response.headers.update(headers)
+    return response
+
+
+edge.register_area(bp, "/open311", "open311", _render_edge_error)
+
+
 @bp.errorhandler(Open311Error)
 def _open311_error(error: Open311Error):
     return _answer([{"code": error.code, "description": d} for d in error.descriptions], "errors", "error",
@@ -56,6 +71,12 @@ def _open311_error(error: Open311Error):
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     return _answer([{"code": error.code, "description": error.description}], "errors", "error", status=error.code)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """This API's OpenAPI document (web/open311.yaml)."""
+    return jsonify(contract.document("open311"))
 
 
 @bp.get("/discovery.<fmt>")
