@@ -7,7 +7,8 @@ In this order, for every path:
    that is not in its charset is refused;
 2. no text may hold NUL or other control characters (tab, line feed and
    carriage return are allowed in bodies), nor lone surrogates: the path, the
-   query, form fields and JSON strings;
+   query, form fields and JSON strings; a CSRF token (form field or header)
+   is made of token characters only;
 
 and for the API areas (``/api/v1`` REST, ``/open311`` Open311), each of
 which answers every error in its own format:
@@ -42,8 +43,10 @@ from web import contract
 CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")           # paths and query values: one line, no controls
 CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # bodies: tab, LF and CR allowed
 SURROGATE = re.compile(r"[\ud800-\udfff]")
+TOKEN = re.compile(r"[A-Za-z0-9_.=-]{0,256}")  # URL-safe tokens, signed ones (itsdangerous) too
 SUPERSET = {"gbk": "gb18030", "gb2312": "gb18030", "euc-cn": "gb18030", "cp936": "gb18030"}
 HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 @dataclass(frozen=True)
@@ -149,12 +152,16 @@ def text_problems() -> dict[str, str]:
     for name, value in request.args.items(multi=True):
         if _bad(name, CONTROL_IN_LINE) or _bad(value, CONTROL_IN_LINE):
             problems[_printable(name)] = "control characters are not allowed"
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.mimetype in FORMS:
         for name, value in request.form.items(multi=True):
             if _bad(name, CONTROL_IN_TEXT) or _bad(value, CONTROL_IN_TEXT):
                 problems[_printable(name)] = "control characters are not allowed"
     elif request.is_json and request.content_length != 0:
         _walk_json(request.get_json(silent=True), "", problems)
+    for name, sent in (("X-CSRF-Token", request.headers.get("X-CSRF-Token")),
+                       ("csrf_token", request.form.get("csrf_token") if request.mimetype in FORMS else None)):
+        if sent is not None and not TOKEN.fullmatch(sent):
+            problems[name] = "not a CSRF token: reload the page and try again"
     return problems
 
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, settings
 EXAMPLES = int(os.environ.get("HOTLINE_FUZZ_EXAMPLES", "0")) or None
 
 # HTTP fuzzing (schemathesis): each example is a real request through the app and its database
-HTTP = settings(max_examples=EXAMPLES or 12, deadline=dt.timedelta(seconds=5), derandomize=EXAMPLES is None,
+HTTP = settings(max_examples=EXAMPLES or 8, deadline=dt.timedelta(seconds=5), derandomize=EXAMPLES is None,
                 database=None, phases=[Phase.explicit, Phase.generate, Phase.shrink],
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                        HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])

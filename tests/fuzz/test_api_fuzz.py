@@ -14,9 +14,9 @@ from collections import Counter
 
 import pytest
 import schemathesis
-from hypothesis import given
 from schemathesis.config import SchemathesisConfig
-from schemathesis.generation.modes import GenerationMode
+from schemathesis.generation.feedback import FeedbackSources
+from schemathesis.pytest._test_builder import build_operation_test
 
 from db.session import session_scope
 from tests.fuzz.budget import HTTP
@@ -30,31 +30,32 @@ OPEN311_ROLES = ("anonymous", "channel")
 
 def fuzz(app, document_path: str, *, cookie: str | None = None, csrf: str | None = None,
          api_key: str | None = None) -> tuple[list[str], Counter]:
-    """Run every operation of the document in both modes; (failures, status counts)."""
+    """Every operation of the document, as schemathesis' pytest plugin runs it: the documented examples, the
+    coverage phase (boundary and hostile values of every parameter, deterministic) and random fuzzing, each
+    with positive and negative data; (failures, status counts)."""
     config = {"checks": {"positive_data_acceptance": {"expected-statuses": POSITIVE_ANSWERS}}}
     if cookie:
         config["auth"] = {"openapi": {"session": {"api_key": cookie}}}
     schema = schemathesis.openapi.from_wsgi(document_path, app, config=SchemathesisConfig.from_dict(config))
     failures, statuses = [], Counter()
+
+    def call(case):
+        if csrf and case.headers is not None and "X-CSRF-Token" in case.headers:
+            case.headers["X-CSRF-Token"] = csrf  # the session's token: CSRF is not what is fuzzed
+        if api_key and case.query is not None and "api_key" in case.query:
+            case.query["api_key"] = api_key
+        if api_key and isinstance(case.body, dict) and "api_key" in case.body:
+            case.body["api_key"] = api_key
+        statuses[case.call_and_validate().status_code] += 1
+
     for result in schema.get_all_operations():
         operation = result.ok()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            @HTTP
-            @given(case=operation.as_strategy(generation_mode=mode))
-            def run(case):
-                if csrf and case.headers is not None and "X-CSRF-Token" in case.headers:
-                    case.headers["X-CSRF-Token"] = csrf  # the session's token: CSRF is not what is fuzzed
-                if api_key and case.query is not None and "api_key" in case.query:
-                    case.query["api_key"] = api_key
-                if api_key and isinstance(case.body, dict) and "api_key" in case.body:
-                    case.body["api_key"] = api_key
-                response = case.call_and_validate()
-                statuses[response.status_code] += 1
-
-            try:
-                run()
-            except Exception as failure:  # schemathesis' FailureGroup, with the reproduction  # noqa: BLE001
-                failures.append(f"{operation.label} ({mode.value}): {failure}"[:3000])
+        test = build_operation_test(config=schema.config, operation=operation, test_func=call, given_kwargs={},
+                                    feedback=FeedbackSources(), explicit_settings=HTTP)
+        try:
+            test()
+        except Exception as failure:  # schemathesis' FailureGroup, with the reproduction  # noqa: BLE001
+            failures.append(f"{operation.label}: {failure}"[:3000])
     return failures, statuses
 
 

@@ -78,6 +78,8 @@ def test_nul_bytes_anywhere_are_400_not_500(ticket_app, as_role, key):
                                                           data=open311_form(key, description="路灯\x00不亮")))[0]
     login = anonymous.post("/login", data={"username": "admin\x00", "password": "x"})
     assert login.status_code == 400
+    assert anonymous.post("/login", data={"username": "admin", "password": "x", "csrf_token": "é"}).status_code == 400
+    assert anonymous.post("/logout", headers={"X-CSRF-Token": "\xe9"}).status_code == 400
     reviewer = as_role("reviewer")
     assert rest_fields(reviewer.get("/api/v1/tickets?phone=%00")) == {"phone": "control characters are not allowed"}
     assert "description" in rest_fields(post_json(reviewer, "/api/v1/tickets", ticket_body(description="a\u0000b")))
@@ -143,6 +145,8 @@ def test_web_forms_follow_the_same_rules(as_role, db_session):
     response = post_form(clerk, f"/department/tickets/{ticket.number}/return_to_center", reason="退" * 100_000,
                          version=str(ticket.version))
     assert response.status_code == 400 and "too long: at most 2000 characters" in response.get_data(as_text=True)
+    unmask = post_form(clerk, f"/department/tickets/{ticket.number}/unmask", reason="看" * 2001)
+    assert unmask.status_code == 400 and ticket.caller_phone not in unmask.get_data(as_text=True)
 
 
 # --- charsets ---------------------------------------------------------------------------------------------------
