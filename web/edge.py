@@ -47,6 +47,8 @@ TOKEN = re.compile(r"[A-Za-z0-9_.=-]{0,256}")  # URL-safe tokens, signed ones (i
 SUPERSET = {"gbk": "gb18030", "gb2312": "gb18030", "euc-cn": "gb18030", "cp936": "gb18030"}
 HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+# where a login keeps its user in the session: web.auth's own key, and Flask-Login's
+LOGIN_KEYS = ("user_id", "_user_id")
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,9 @@ def check_request():
         return area.render(400, problems, {})
     if area is None or request.url_rule is None:
         return None
-    if area.login and not session.get("user_id") and request.path not in contract.public_paths(area.contract):
-        return area.render(401, {}, {})
+    if area.login and not any(session.get(k) for k in LOGIN_KEYS) and \
+            request.path not in contract.public_paths(area.contract):
+        return area.render(401, {}, {})  # a stale login (user gone, session revoked) gets its 401 from the view
     return None
 
 
