@@ -108,6 +108,10 @@ def test_wrongly_typed_and_over_long_open311_input_is_400_in_open311_format(tick
     assert open311_errors(client.post(json_post, data=open311_form(key, description="长" * 4001))) == [
         "description: too long: at most 4000 characters"]
     assert open311_errors(client.get(f"{V2}/requests.json?start_date=" + "9" * 100))[0].startswith("start_date")
+    numbers = client.post(json_post, json=open311_form(key, lat=36.65, long=117.12))  # JSON numbers are fine
+    assert numbers.status_code == 200, numbers.get_data(as_text=True)
+    assert any(d.startswith("lat") for d in open311_errors(client.post(json_post, json=open311_form(
+        key, lat=91, long=117.12))))
     xml = client.post(f"{V2}/requests.xml", json={"api_key": 5})
     assert xml.status_code == 400 and ET.fromstring(xml.data).find("error/code").text == "400"
 
