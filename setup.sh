@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command to set up a fresh Debian 12 machine (as root) and then either
 #   ./setup.sh run    run the hotline (prints the web address and an agent's softphone settings)
-#   ./setup.sh test   run the whole test suite (real Asterisk, Redis, SQLite and PostgreSQL)
+#   ./setup.sh test   lint, then run the whole test suite (real Asterisk, Redis, SQLite and PostgreSQL)
 # Everything it installs comes from Debian's and PyPI's package registries.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -51,6 +51,8 @@ say "Asterisk 22"
 .venv/bin/hotline asterisk provision
 
 if [[ "$mode" == test ]]; then
+  say "lint (ruff, configured in pyproject.toml)"
+  .venv/bin/ruff check --no-cache .
   say "test suite"
   exec .venv/bin/pytest -p no:cacheprovider -q
 fi

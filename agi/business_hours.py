@@ -13,7 +13,11 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
+from hotline.calendar import WorkCalendar
+
 log = logging.getLogger(__name__)
+
+PLAIN_CALENDAR = WorkCalendar()   # chinese-calendar without the admin's overrides
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WORKDAYS = "workdays"   # the Chinese calendar's working days
@@ -30,9 +34,12 @@ class Window:
     start: dt.time
     end: dt.time                   # exclusive; 24:00 is written as time.max
 
-    def contains(self, when: dt.datetime) -> bool:
+    def contains(self, when: dt.datetime, calendar: WorkCalendar) -> bool:
         if self.days == WORKDAYS:
-            if not is_chinese_workday(when.date()):
+            workday, estimated = calendar.is_workday(when.date())
+            if estimated:
+                _warn_unknown_year(when.year)
+            if not workday:
                 return False
         elif when.weekday() not in self.days:
             return False
@@ -55,22 +62,22 @@ def parse(spec: str) -> tuple[Window, ...]:
     return tuple(windows)
 
 
-def is_open(spec: str | None, when: dt.datetime) -> bool:
-    """True when ``when`` (local time) falls in the spec; no spec means always open."""
+def is_open(spec: str | None, when: dt.datetime, calendar: WorkCalendar = PLAIN_CALENDAR) -> bool:
+    """True when ``when`` (local time) falls in the spec; no spec means always open.
+
+    ``calendar`` decides "workdays": the same working-day calendar, with the
+    admin's overrides, that ticket deadlines count on.
+    """
     if not spec or not spec.strip():
         return True
-    return any(w.contains(when) for w in parse(spec))
+    return any(w.contains(when, calendar) for w in parse(spec))
 
 
-def is_chinese_workday(day: dt.date) -> bool:
-    """chinese-calendar's answer; Mon–Fri (with a warning) for a year it does not know yet."""
-    import chinese_calendar
-
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        log.warning("chinese-calendar does not know %s yet: treating Mon-Fri as working days", day.year)
-        return day.weekday() < 5
+@lru_cache(maxsize=16)
+def _warn_unknown_year(year: int) -> None:
+    """Once per year and process, not once per call."""
+    log.warning("chinese-calendar does not know %s yet: treating Mon-Fri as working days "
+                "(enter that year's holidays as calendar overrides)", year)
 
 
 def _days(text: str, part: str) -> frozenset[int] | str:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from dataclasses import dataclass, fields
-from pathlib import Path
+from dataclasses import dataclass, field, fields
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import CentreSetting, Line, LineMode, Queue
+from db.repositories import calendar as calendar_repo
+from hotline.calendar import WorkCalendar
+from ivr import switches
+from queue_logic import surge
 
 TTL = 2.0
 
@@ -61,6 +64,7 @@ class Snapshot:
     settings: dict[str, str]
     loaded_at: float
     source: int = 0          # which engine it came from (a process may talk to more than one database)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)   # with the admin's overrides
 
     def line(self, number: str) -> LineInfo | None:
         return self.lines.get(number)
@@ -69,16 +73,11 @@ class Snapshot:
         return next((line for line in self.lines.values() if line.id == line_id), None)
 
     def menu_enabled(self, line: LineInfo | None) -> bool:
-        from ivr.switches import menu_on
-
-        return menu_on(line, self.settings.get("ivr_enabled"))
+        return switches.menu_on(line, self.settings.get(switches.CENTRE_MENU_KEY))
 
     def surge_prompt(self) -> str | None:
         """The supervisor's hot-topic announcement, if it is on and its file is there."""
-        from queue_logic.surge import PROMPT_KEY
-
-        prompt = self.settings.get(PROMPT_KEY)
-        return prompt if prompt and Path(prompt + ".wav").exists() else None
+        return surge.playable_prompt(self.settings.get(surge.PROMPT_KEY))
 
 
 def load(session: Session) -> Snapshot:
@@ -86,7 +85,8 @@ def load(session: Session) -> Snapshot:
     queues = {q.name: QueueInfo(q.name, q.max_wait_seconds, q.overflow_queue.name if q.overflow_queue else None)
               for q in session.scalars(select(Queue))}
     settings = {s.key: s.value for s in session.scalars(select(CentreSetting))}
-    return Snapshot(lines, queues, settings, time.monotonic(), id(session.get_bind()))
+    return Snapshot(lines, queues, settings, time.monotonic(), id(session.get_bind()),
+                    calendar=calendar_repo.work_calendar(session))
 
 
 class SnapshotCache:

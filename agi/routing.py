@@ -1,6 +1,6 @@
 """Where an inbound call goes, decided from the number the citizen dialed (DNIS).
 
-Every configured number is a line with a mode (号码整合方式, REQUIREMENTS §1):
+Every configured number is a line with a mode (号码整合方式, docs/domain.md §1):
 
 - main (12345 itself) and unknown numbers: welcome, optional menu, the 12345 queue;
 - merged (整体并入): "this number is now 12345" while the notice window lasts, then 12345;
@@ -21,10 +21,7 @@ from typing import Callable
 from agi.business_hours import is_open
 from agi.config_snapshot import LineInfo, Snapshot
 from db.models import LineMode
-
-MAIN_NUMBER = "12345"
-MAIN_QUEUE = "12345"
-ENGLISH_QUEUE = "english"
+from hotline.dialplan import MAIN_NUMBER, MAIN_QUEUE
 
 # what a transfer that is answered means for the call record
 TRANSFERRED, EMERGENCY, SELF_SERVED = "transferred", "emergency", "self_served"
@@ -48,6 +45,7 @@ class Route:
 @dataclass(frozen=True)
 class Context:
     """What the decision needs besides the line: time, switches and lookups."""
+
     local_now: dt.datetime                                  # centre's local time (business hours, notices)
     prompt_exists: Callable[[str, str], bool] = lambda lang, name: True
 
@@ -67,7 +65,7 @@ def decide(config: Snapshot, dialed_number: str, ctx: Context) -> Route:
                          reason=f"emergency line {line.number}")
         return _main_flow(config, main, line, ctx, f"emergency line {line.number} has no trunk configured!")
     if mode == LineMode.sub_centre:
-        if line.transfer_target and is_open(line.business_hours, ctx.local_now):
+        if line.transfer_target and is_open(line.business_hours, ctx.local_now, config.calendar):
             return Route("transfer", line=line, transfer_target=line.transfer_target, transfer_kind=TRANSFERRED,
                          prompts=("hotline/transfer-subcentre",), reason=f"sub-centre {line.number} open")
         route = _main_flow(config, main, line, ctx, f"sub-centre {line.number} closed or without target")

@@ -28,9 +28,9 @@ from collections.abc import Callable, Mapping
 from asterisk.agi import AGIException, AGIHangup
 from sqlalchemy.orm import Session
 
-from agi import variables
 from agi.request import AgiRequest, build_logging_adapter, script_of
 from agi.session import AgiSession, ChannelHungUp, MalformedEnvironment
+from hotline import dialplan
 from hotline.errors import HotlineError
 
 log = logging.getLogger(__name__)
@@ -190,7 +190,7 @@ class FastAgiServer:
             log.warning("dropping FastAGI connection from %s:%s (uniqueid %s): %s",
                         client_address[0], client_address[1], uniqueid, exc.reason)
             if exc.in_sync:
-                _report_error(agi, variables.AGI_ERROR_MALFORMED, log)
+                _report_error(agi, dialplan.AGI_ERROR_MALFORMED, log)
             return
 
         script, _ = script_of(agi.env)
@@ -200,7 +200,7 @@ class FastAgiServer:
         handler = self.handlers.get(script)
         if handler is None:
             call_log.warning("no AGI handler for script %r (request %r)", script, agi.env.get("agi_request", ""))
-            _report_error(agi, variables.AGI_ERROR_UNKNOWN_SCRIPT, call_log)
+            _report_error(agi, dialplan.AGI_ERROR_UNKNOWN_SCRIPT, call_log)
             return
         self._run_handler(handler, agi, script, uniqueid)
 
@@ -219,7 +219,7 @@ class FastAgiServer:
         except Exception:
             _rollback(db, call_log)
             call_log.exception("AGI handler %r failed, transaction rolled back", script)
-            _report_error(agi, variables.AGI_ERROR_INTERNAL, call_log)
+            _report_error(agi, dialplan.AGI_ERROR_INTERNAL, call_log)
         finally:
             if db is not None:
                 db.close()
@@ -238,9 +238,9 @@ def _rollback(db: Session | None, logger: logging.LoggerAdapter) -> None:
 def _report_error(agi: AgiSession, value: str, logger: logging.Logger | logging.LoggerAdapter) -> None:
     """Tell the dialplan why Python gave up; the channel may be gone already, which is fine."""
     try:
-        agi.set_variable(variables.AGI_ERROR, value)
+        agi.set_variable(dialplan.AGI_ERROR, value)
     except AGIException as exc:
-        logger.info("could not set %s=%s on the channel: %s", variables.AGI_ERROR, value, exc)
+        logger.info("could not set %s=%s on the channel: %s", dialplan.AGI_ERROR, value, exc)
 
 
 def _bind_error(host: str, port: int, exc: OSError) -> HotlineError:

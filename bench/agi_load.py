@@ -79,7 +79,7 @@ def prepare(run_dir: Path) -> dict[str, str]:
     env = {**os.environ, "HOTLINE_RUN_DIR": str(run_dir), "HOTLINE_PORT_OFFSET": "3000",
            "HOTLINE_REDIS_PREFIX": "hlbench:", "DATABASE_URL": f"sqlite:///{run_dir / 'bench.db'}"}
     for cmd in (["db", "upgrade"], ["seed"]):
-        subprocess.run([sys.executable, "-m", "hotline.cli", *cmd], env=env, cwd=ROOT, check=True,
+        subprocess.run([sys.executable, "-m", "ops.cli", *cmd], env=env, cwd=ROOT, check=True,
                        capture_output=True)
     return env
 
@@ -115,7 +115,7 @@ def fastagi(env: dict[str, str], calls: int, concurrency: int, rate: float) -> d
     from hotline.config import Settings
 
     port = Settings.from_env(env).ports.agi
-    server = subprocess.Popen([sys.executable, "-m", "hotline.cli", "agi", "serve"], env=env, cwd=ROOT,
+    server = subprocess.Popen([sys.executable, "-m", "ops.cli", "agi", "serve"], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):

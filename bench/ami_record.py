@@ -25,9 +25,9 @@ def raw(message: dict[str, str]) -> str:
 
 def scenario(settings: Settings) -> None:
     """Calls and agent actions on the real PBX (run as a thread while recording)."""
-    from hotline.citizen_call import CitizenCall, place_call
-    from queue_logic.agent_sessions import pbx_ami
     from db.session import make_engine, make_session_factory
+    from ops.citizen_call import CitizenCall, place_call
+    from queue_logic.agent_sessions import pbx_ami
 
     sessions = make_session_factory(make_engine(settings.database_url))
     calls = [threading.Thread(target=place_call, args=(settings, sessions, CitizenCall(n, hangup_after=h)))

@@ -38,8 +38,8 @@ PROJECT = HERE.parent
 sys.path.insert(0, str(PROJECT))
 
 from hotline.config import Settings  # noqa: E402
+from hotline.keys import Keys  # noqa: E402
 from hotline.redis_conn import redis_client  # noqa: E402
-from queue_logic.keys import Keys  # noqa: E402
 
 MARKER = "PJSIP/bench-marker"
 # events the live model acts on (the rest of a real stream — Newexten, VarSet, RTCP... — is read and skipped)
@@ -323,7 +323,7 @@ def main() -> None:
         log = open(Path(tmp) / "bench.log", "ab")
         try:
             for argv in (["ami", "listen"], ["web", "serve"]):
-                processes.append(subprocess.Popen([sys.executable, "-m", "hotline.cli", *argv], env=env, cwd=PROJECT,
+                processes.append(subprocess.Popen([sys.executable, "-m", "ops.cli", *argv], env=env, cwd=PROJECT,
                                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
             listener = processes[0]
             if not fake.resynced.wait(20):

@@ -133,6 +133,11 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def session_factory_for(url: str) -> sessionmaker[Session]:
+    """A session factory on a new engine for ``url`` (a process's one entry into the database)."""
+    return make_session_factory(make_engine(url))
+
+
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any exception, always close."""

@@ -7,12 +7,14 @@ a block with ``HOTLINE_PORT_OFFSET`` so a test installation runs beside a live o
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import secrets
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ASTERISK_CONF_DIR = PROJECT_DIR / "asterisk_conf"
@@ -48,6 +50,10 @@ class Settings:
     softphones: str = "all"             # simulated agent softphones: all, none, or "1001,1002"
     timezone: str = "Asia/Shanghai"     # the centre's local time: business hours, notices, reports
     asterisk_root: Path | None = None   # a sandbox root to chroot into; None = asterisk on PATH / auto
+    web_https: bool = False             # the panel is served over HTTPS (a proxy in front): Secure cookie + HSTS
+    web_proxies: int = 0                # reverse proxies in front of the panel whose X-Forwarded-* to trust
+    retention_recording_days: int = 180  # recordings (录音) are deleted after this many days; 0 = kept
+    retention_call_days: int = 730       # call records (来电记录) are deleted after this many days; 0 = kept
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -67,6 +73,10 @@ class Settings:
             softphones=env.get("HOTLINE_SOFTPHONES") or "all",
             timezone=env.get("HOTLINE_TIMEZONE") or "Asia/Shanghai",
             asterisk_root=Path(root) if root else None,
+            web_https=_flag(env, "HOTLINE_WEB_HTTPS"),
+            web_proxies=_count(env, "HOTLINE_WEB_PROXIES", 0),
+            retention_recording_days=_count(env, "HOTLINE_RETENTION_RECORDING_DAYS", 180),
+            retention_call_days=_count(env, "HOTLINE_RETENTION_CALL_DAYS", 730),
         )
 
     @property
@@ -81,6 +91,10 @@ class Settings:
             "HOTLINE_PORT_OFFSET": str(self.port_offset), "HOTLINE_BIND_HOST": self.bind_host,
             "HOTLINE_SIP_BIND": self.sip_bind, "HOTLINE_CARRIER_HOST": self.carrier_host,
             "HOTLINE_SOFTPHONES": self.softphones, "HOTLINE_TIMEZONE": self.timezone,
+            "HOTLINE_WEB_HTTPS": "1" if self.web_https else "0",
+            "HOTLINE_WEB_PROXIES": str(self.web_proxies),
+            "HOTLINE_RETENTION_RECORDING_DAYS": str(self.retention_recording_days),
+            "HOTLINE_RETENTION_CALL_DAYS": str(self.retention_call_days),
         }
         if self.asterisk_root is not None:
             env["HOTLINE_ASTERISK_ROOT"] = str(self.asterisk_root)
@@ -88,9 +102,6 @@ class Settings:
 
     def local_now(self):
         """The centre's wall-clock time, naive (as business hours and notice dates are written)."""
-        import datetime as dt
-        from zoneinfo import ZoneInfo
-
         return dt.datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None)
 
     # --- folders -------------------------------------------------------
@@ -127,6 +138,26 @@ class Settings:
     @property
     def agi_url(self) -> str:
         return f"agi://127.0.0.1:{self.ports.agi}"
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    value = (env.get(name) or "0").strip().lower()
+    if value not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+        from hotline.errors import HotlineError
+
+        raise HotlineError(f"{name}={env.get(name)!r} is not a yes/no setting", f"set {name}=1 or {name}=0")
+    return value in ("1", "true", "yes", "on")
+
+
+def _count(env: dict[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        from hotline.errors import HotlineError
+
+        raise HotlineError(f"{name}={raw!r} is not a whole number", f"set {name} to a whole number, e.g. {default}")
+    return int(raw)
 
 
 @lru_cache(maxsize=1)

@@ -30,3 +30,14 @@ def ensure_hold_music(folder: Path) -> Path | None:
     for p in parts:
         Path(p).unlink()
     return target
+
+
+def convert_upload(source: Path, target: Path, *, max_seconds: int) -> None:
+    """Any WAV a person uploads → an Asterisk wav at ``target``, cut at ``max_seconds``."""
+    if not shutil.which("sox"):
+        raise HotlineError("sox is missing: the sound cannot be converted", "apt-get install -y sox")
+    done = subprocess.run(["sox", str(source), *ASTERISK_WAV, str(target), "trim", "0", str(max_seconds)],
+                          capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise HotlineError(f"the sound could not be converted: {done.stderr.strip()[:200]}",
+                           "upload a WAV file (any rate, mono or stereo)")

@@ -1,3 +1,5 @@
-"""IVR (语音导航): menus as data (menu.py, menus/*.yaml), the engine that runs them with a caller
-(engine.py over channel.py), the "no menu" switches (switches.py) and the voice prompts built
-offline from text (prompt_texts.py, prompts/*.yaml, tts.py, prompts.py)."""
+"""Floor 3, domain: IVR (语音导航) — menus as data, the engine that runs them over a small channel
+protocol, the "no menu" switches, the voice prompts built offline from text. Imports only ``hotline`` and ``db``.
+
+menu.py + menus/*.yaml, engine.py over channel.py, switches.py, prompt_texts.py + prompts/*.yaml,
+prompts.py (speech itself is ``hotline.tts``)."""

@@ -19,12 +19,13 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hotline.dialplan import ENGLISH_QUEUE, MAIN_QUEUE
 from ivr.channel import ALL_KEYS, Channel
 from ivr.menu import Menu, Option, shipped_menus
 
 log = logging.getLogger(__name__)
 
-AGENT_QUEUES = {"zh": "12345", "en": "english"}   # where "a human" answers, per language
+AGENT_QUEUES = {"zh": MAIN_QUEUE, "en": ENGLISH_QUEUE}   # where "a human" answers, per language
 MAX_KEYS = 20     # events (keys, timeouts) per call before the default applies
 MAX_DEPTH = 5     # nested menus
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from hotline.errors import HotlineError
+from hotline.tts import Segment
 from ivr.menu import LANGUAGES, PROMPT_NAME, Menu
 
 TEXTS_DIR = Path(__file__).resolve().parent / "prompts"
@@ -34,12 +35,6 @@ ZH_DIGITS = tuple(f"digits/{n}" for n in [*range(10), *range(10, 100, 10)]) + tu
 
 class PromptTextError(HotlineError):
     """A prompt text file that cannot be used; names the file and the entry."""
-
-
-@dataclass(frozen=True)
-class Segment:
-    language: str
-    text: str
 
 
 @dataclass(frozen=True)

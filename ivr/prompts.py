@@ -9,7 +9,7 @@ made (with the text's fingerprint and the file's hash) so that
   ``welcome.gsm`` — wins and is never overwritten or deleted.
 
 Asterisk plays ``hotline/<name>`` from ``sounds/<lang>/hotline`` = ``prompts_dir/<lang>``
-(hotline/asterisk/sounds.py), so ``zh/welcome.wav`` is what a zh channel hears.
+(ops/asterisk/sounds.py), so ``zh/welcome.wav`` is what a zh channel hears.
 """
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ from pathlib import Path
 
 from hotline.config import Settings
 from hotline.errors import HotlineError
+from hotline.tts import check_tools, fingerprint, synthesize
 from ivr.menu import Menu, shipped_menus
 from ivr.prompt_texts import PromptText, required_prompts, shipped_texts
-from ivr.tts import check_tools, fingerprint, synthesize
 
 MANIFEST = ".generated.json"
 LOCK = ".build.lock"
@@ -83,7 +83,7 @@ def build(settings: Settings, *, force: bool = False, texts: Mapping[tuple[str, 
                     wav.unlink()
                     manifest.pop(rel, None)
                 report.recorded.append(str(others[0].relative_to(root)))
-            elif ours and entry.get("text") == fingerprint(prompt) and not force:
+            elif ours and entry.get("text") == fingerprint(prompt.segments) and not force:
                 report.unchanged.append(rel)
             else:
                 todo.append(prompt)
@@ -128,7 +128,7 @@ def _generate(root: Path, todo: list[PromptText], manifest: dict, report: BuildR
 
     def make(prompt: PromptText) -> Exception | None:
         try:
-            synthesize(prompt, root / prompt.relative_path, work_dir=work)
+            synthesize(prompt.segments, root / prompt.relative_path, work_dir=work, label=prompt.relative_path)
         except Exception as exc:    # reported after the others are done and recorded
             return exc
         return None
@@ -140,7 +140,7 @@ def _generate(root: Path, todo: list[PromptText], manifest: dict, report: BuildR
                 errors.append(error)
                 continue
             rel = prompt.relative_path
-            manifest[rel] = {"text": fingerprint(prompt), "sha256": _file_hash(root / rel)}
+            manifest[rel] = {"text": fingerprint(prompt.segments), "sha256": _file_hash(root / rel)}
             report.generated.append(rel)
     with contextlib.suppress(OSError):
         work.rmdir()

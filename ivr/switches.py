@@ -14,10 +14,14 @@ CENTRE_MENU_KEY = "ivr_enabled"
 _OFF = {"0", "false", "off", "no"}
 
 
-def centre_menu_enabled(session: Session) -> bool:
+def centre_switch_on(centre_value: str | None) -> bool:
     """Absent setting = menus on; "0" (or false/off/no) = every menu off."""
+    return centre_value is None or centre_value.strip().lower() not in _OFF
+
+
+def centre_menu_enabled(session: Session) -> bool:
     setting = session.get(CentreSetting, CENTRE_MENU_KEY)
-    return setting is None or setting.value.strip().lower() not in _OFF  # same rule as menu_on
+    return centre_switch_on(setting.value if setting is not None else None)
 
 
 def menu_enabled(session: Session, line: Line | None) -> bool:
@@ -34,7 +38,7 @@ def menu_on(line, centre_value: str | None) -> bool:
     """The same rule on plain data (a line-like object and the centre setting's value, None if unset)."""
     if line is None or not line.ivr_menu or line.no_menu:
         return False
-    return centre_value is None or centre_value.strip().lower() not in _OFF
+    return centre_switch_on(centre_value)
 
 
 def set_centre_menu_enabled(session: Session, enabled: bool, by: str | None) -> CentreSetting:

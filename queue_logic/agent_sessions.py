@@ -11,7 +11,7 @@ from hotline.ami import AmiClient
 from hotline.config import Settings
 from hotline.errors import HotlineError
 from queue_logic import ami_actions as act
-from queue_logic.directory import AgentInfo, Directory
+from queue_logic.directory import AgentInfo, Directory, load_directory
 
 
 def _send(ami: AmiClient, action: dict) -> None:
@@ -69,8 +69,6 @@ def pbx_ami(settings: Settings) -> AmiClient:
 
 def login_simulated_agents(settings: Settings, session_factory) -> str:
     """`hotline up` for the demo: the simulated softphones' agents are at their desks."""
-    from queue_logic.directory import load_directory
-
     with session_factory() as session:
         agents = simulated(settings, load_directory(session))
     if not agents:

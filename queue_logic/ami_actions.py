@@ -8,7 +8,7 @@ reconnecting panoramisk may send an action twice).
 """
 from __future__ import annotations
 
-from agi import variables as v
+from hotline import dialplan as v
 from queue_logic.directory import AgentInfo
 
 SPY_CONTEXT = "hotline-spy"                       # extensions_supervisor.conf

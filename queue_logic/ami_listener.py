@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import os
@@ -25,11 +26,13 @@ import redis
 import redis.asyncio as aioredis
 from panoramisk import Manager
 
+from db.session import make_engine, make_session_factory
 from hotline.config import Settings
-from queue_logic.commands import REPLY_TTL
+from hotline.keys import Keys
+from hotline.redis_conn import redis_client
+from queue_logic.commands import REPLY_TTL, CommandError
 from queue_logic.directory import Directory, load_directory
 from queue_logic.executor import CommandExecutor
-from queue_logic.keys import Keys
 from queue_logic.live_state import LiveState
 from queue_logic.model import LiveModel
 from queue_logic.resync import reset_from_queue_status
@@ -47,8 +50,6 @@ RESYNC_TIMEOUT = 10.0
 
 def day_function(timezone: str):
     """Timestamp → the centre's local date as YYYYMMDD ("today" of the counters)."""
-    import datetime as dt
-
     zone = ZoneInfo(timezone)
     return lambda ts: dt.datetime.fromtimestamp(ts, zone).strftime("%Y%m%d")
 
@@ -152,7 +153,6 @@ class AmiListener:
     # --- AMI -------------------------------------------------------------------------------------
     async def _send(self, action: dict, *, as_list: bool = False, timeout: float = ACTION_TIMEOUT):
         if not self.logged_in or self.manager is None:
-            from queue_logic.commands import CommandError
             raise CommandError("asterisk_down", "the listener is not connected to Asterisk", 503)
         return await asyncio.wait_for(self.manager.send_action(dict(action), as_list=as_list), timeout)
 
@@ -306,9 +306,6 @@ class AmiListener:
 
 def main(settings: Settings) -> None:
     """`hotline ami listen`. HOTLINE_AMI_ADDRESS=host:port points it elsewhere (tests put a proxy between)."""
-    from db.session import make_engine, make_session_factory
-    from hotline.redis_conn import redis_client
-
     host, _, port = (os.environ.get("HOTLINE_AMI_ADDRESS") or "").partition(":")
     listener = AmiListener(settings, redis_client(settings, check=True), host=host or "127.0.0.1",
                            port=int(port) if port else None,

@@ -22,7 +22,7 @@ import uuid
 import redis
 
 from hotline.errors import HotlineError
-from queue_logic.keys import Keys
+from hotline.keys import Keys
 
 ACTIONS = ("login", "logout", "pause", "unpause", "spy", "surge_preview", "resync", "ping")
 SPY_MODES = ("listen", "whisper", "barge")   # 监听 / 耳语(只对坐席) / 强插(三方)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from db.models import Agent, Line, Queue, QueueMember
+
 DEFAULT_SERVICE_LEVEL = 15   # GB/T 33358: answer within 15 s
 
 
@@ -73,7 +75,6 @@ class Directory:
 
 
 def load_directory(session: Session) -> Directory:
-    from db.models import Agent, Line, Queue, QueueMember
 
     agents = {}
     for a in session.scalars(select(Agent).where(Agent.active.is_(True))

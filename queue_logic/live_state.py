@@ -3,7 +3,7 @@
 The listener is the only writer. It writes what changed in one pipeline per
 batch of events (one round trip however many events a TCP read carried) and
 then publishes one message on the ``live`` channel, which the wallboard streams
-listen to. Key layout: queue_logic.keys.
+listen to. Key layout: hotline.keys.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from dataclasses import asdict
 
 import redis
 
-from queue_logic.keys import Keys
+from hotline.keys import Keys
 from queue_logic.model import Agent, AgentCall, Caller, Changes, LiveModel
 
 log = logging.getLogger("queue_logic.live_state")

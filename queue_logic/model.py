@@ -5,7 +5,7 @@ Timestamp), so a unit test or a replayed stream gives the same result as live.
 The model records what changed (dirty agents and queues, callers added/removed,
 counter increments); ``queue_logic.live_state`` writes exactly that to Redis.
 
-app_queue's event order (PLATFORM-NOTES): an answered caller leaves the queue
+app_queue's event order (docs/asterisk-notes.md): an answered caller leaves the queue
 *before* AgentConnect, and an abandon comes *before* QueueCallerLeave. So a
 call is classified on AgentConnect / QueueCallerAbandon; a leave that is
 neither within LEAVE_GRACE seconds counts as an exit (timeout, overflow).
@@ -16,8 +16,17 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from queue_logic.directory import Directory
-from queue_logic.states import (BUSY_DEVICE, OFFLINE_DEVICE, RINGING_DEVICE, IDLE, LOGGED_OUT, PAUSED, RINGING,
-                                TALKING, WRAPUP)
+from queue_logic.states import (
+    BUSY_DEVICE,
+    IDLE,
+    LOGGED_OUT,
+    OFFLINE_DEVICE,
+    PAUSED,
+    RINGING,
+    RINGING_DEVICE,
+    TALKING,
+    WRAPUP,
+)
 
 LEAVE_GRACE = 2.0          # seconds to wait for AgentConnect after a QueueCallerLeave
 MAX_DIALED = 20000         # channels whose dialed number is remembered
@@ -27,6 +36,7 @@ CARRIER_CONTEXT = "from-carrier"
 @dataclass
 class Caller:
     """A citizen waiting in a queue (排队来电)."""
+
     uniqueid: str
     queue: str
     channel: str
@@ -52,6 +62,7 @@ class Membership:
 @dataclass
 class AgentCall:
     """The call an agent rings for, talks on, or wraps up (its line is shown on the wallboard)."""
+
     uniqueid: str
     queue: str
     caller: str = ""
@@ -108,6 +119,7 @@ class QueueInfo:
 @dataclass
 class Changes:
     """What the last events changed, for the Redis writer."""
+
     agents: set[str] = field(default_factory=set)
     queues: set[str] = field(default_factory=set)
     callers_set: dict[tuple[str, str], Caller] = field(default_factory=dict)    # (queue, uid) → caller

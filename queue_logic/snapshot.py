@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import redis
 
-from queue_logic.keys import Keys
+from hotline.keys import Keys
 
 ANSWER_RATE_TARGET = 0.95
 SERVICE_LEVEL_TARGET = 0.80

@@ -15,8 +15,7 @@ STATE_LABELS = {LOGGED_OUT: "签出 logged out", IDLE: "空闲 idle", RINGING: "
 # Pause reasons an agent or supervisor may give; the key goes to Asterisk as PausedReason.
 PAUSE_REASONS = {"break": "休息 break", "training": "培训 training", "meeting": "会议 meeting",
                  "wrapup": "话后整理 wrap-up"}
-# Softphone feature codes *23<digit> (extensions_agents.conf) → reason.
-PAUSE_DIGITS = {"1": "break", "2": "training", "3": "meeting", "4": "wrapup"}
+# (the softphone's feature codes *23<digit> for them are hotline.dialplan.PAUSE_DIGITS)
 
 # ast_device_state values as app_queue reports them in Status
 DEVICE_NOT_INUSE, DEVICE_INUSE, DEVICE_BUSY, DEVICE_INVALID, DEVICE_UNAVAILABLE = 1, 2, 3, 4, 5

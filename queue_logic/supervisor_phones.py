@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.models import Role, User
 from hotline.config import Settings
 from queue_logic.ami_actions import supervisor_endpoint
 
@@ -34,8 +35,6 @@ def _save(path: Path, data: dict[str, str]) -> None:
 
 def supervisor_phones(settings: Settings, session: Session) -> list[dict]:
     """[{username, name, sip_username, sip_secret}] for every active supervisor; creates missing secrets."""
-    from db.models import Role, User
-
     path = settings.run_dir / FILE_NAME
     known = _load(path)
     phones = []

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from db.models import AssignmentRole, Satisfaction, Ticket, TicketExtension, TicketState
+from tickets.context import Context, record_act
 from tickets.deadlines import MAX_EXTENSION_DAYS
 from tickets.dispatching import active_co, assign, co_departments, find_department, local, whole_number
 from tickets.labels import SATISFACTION
 from tickets.states import Event
-from tickets.workflow import Context, record_act
 
 UNHAPPY = (Satisfaction.dissatisfied, Satisfaction.very_dissatisfied)
 

@@ -1,6 +1,6 @@
 """Time limits (办理时限) by urgency, on the working-day calendar, configurable at run time.
 
-Defaults are REQUIREMENTS §3; a centre changes one with a ``CentreSetting`` row
+Defaults are docs/domain.md §3; a centre changes one with a ``CentreSetting`` row
 ``tickets.deadline.<urgency>.<accept|handle>`` (or ``tickets.deadline.return`` /
 ``.visit``) holding a span: ``15m`` minutes, ``24h`` hours, ``5wd`` working days.
 Minutes and hours run around the clock (特急 cannot wait for Monday); working
@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import CalendarDay, CentreSetting, TicketUrgency
-from tickets.calendar import WorkCalendar
+from db.models import CentreSetting, TicketUrgency
+from db.repositories import calendar as calendar_repo
+from hotline.calendar import WorkCalendar
 from tickets.errors import InvalidInput
 
 log = logging.getLogger("tickets.deadlines")
@@ -113,7 +114,6 @@ class DeadlinePolicy:
 
 def load_policy(session: Session, timezone: str = DEFAULT_TIMEZONE) -> DeadlinePolicy:
     """The policy with the admin's calendar overrides and time-limit settings from the database."""
-    overrides = dict(session.execute(select(CalendarDay.day, CalendarDay.workday)).all())
     rows = session.execute(select(CentreSetting.key, CentreSetting.value)
                            .where(CentreSetting.key.startswith(SETTING_PREFIX))).all()
     spans = {}
@@ -126,7 +126,7 @@ def load_policy(session: Session, timezone: str = DEFAULT_TIMEZONE) -> DeadlineP
         except ValueError:
             log.error("centre setting %s=%r is not a time limit; using the default %s",
                       key, value, DEFAULT_SPANS[name])
-    return DeadlinePolicy(WorkCalendar(overrides), spans, timezone)
+    return DeadlinePolicy(calendar_repo.work_calendar(session), spans, timezone)
 
 
 def save_span(session: Session, name: str, text: str, by: str) -> Span:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from db.models import AssignmentRole, Department, DepartmentKind, TicketAssignment
 from db.repositories import tickets as ticket_repo
-from tickets.workflow import Context
+from tickets.context import Context
 
 
 def find_department(ctx: Context, value, field: str) -> Department | None:

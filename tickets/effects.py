@@ -12,8 +12,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from hotline.keys import Keys
+from hotline.redis_conn import redis_client
 
 log = logging.getLogger("tickets.effects")
 
@@ -58,10 +62,6 @@ class RqDispatcher:
         self.settings = settings
 
     def __call__(self, name: str, *args: Any) -> None:
-        from rq import Queue
-
-        from hotline.redis_conn import redis_client
-        from queue_logic.keys import Keys
 
         keys = Keys(self.settings.redis_prefix)
         queue = Queue(keys.rq_queue, connection=redis_client(self.settings))

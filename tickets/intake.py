@@ -16,14 +16,24 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import (Call, Department, DepartmentKind, Line, Ticket, TicketCategory, TicketChannel, TicketState,
-                       TicketUrgency, Topic)
+from db.models import (
+    Call,
+    Department,
+    DepartmentKind,
+    Line,
+    Ticket,
+    TicketCategory,
+    TicketChannel,
+    TicketState,
+    TicketUrgency,
+    Topic,
+)
 from db.session import utcnow
+from tickets.context import Actor, audit
 from tickets.deadlines import DEFAULT_TIMEZONE
 from tickets.errors import InvalidInput
 from tickets.labels import CATEGORY, URGENCY
 from tickets.numbering import next_number
-from tickets.workflow import Actor, audit
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{1,22}[0-9]$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

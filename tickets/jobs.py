@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 
 from db.models import Ticket, TicketState
 from db.session import make_engine, make_session_factory, session_scope, utcnow
+from hotline.config import current_settings
 from tickets import effects, notifications
+from tickets.context import SYSTEM
 from tickets.deadlines import DEFAULT_TIMEZONE, load_policy
 from tickets.states import WITH_DEPARTMENT, Event
-from tickets.workflow import SYSTEM, transition
+from tickets.workflow import transition
 
 log = logging.getLogger("tickets.jobs")
 
@@ -118,9 +120,7 @@ def deliver_pending(database_url: str, now: dt.datetime | None = None, grace_sec
 
 
 def watch_now() -> dict[str, int]:
-    """The periodic entry point (hotline.jobs.PERIODIC): this process's settings."""
-    from hotline.config import current_settings
-
+    """The periodic entry point (ops.scheduler.PERIODIC): this process's settings."""
     settings = current_settings()
     done = watch_deadlines(settings.database_url, timezone=settings.timezone)
     done["swept"] = deliver_pending(settings.database_url)

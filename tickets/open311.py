@@ -24,7 +24,7 @@ from db.models import ApiClient, Department, DepartmentKind, Ticket, TicketCateg
 from tickets.labels import CATEGORY, label
 from tickets.serialize import iso
 from tickets.states import OPEN_STATES
-from tickets.workflow import Actor, record_act
+from tickets.context import Actor, record_act
 
 PUBLIC, TOKEN, OWNER = "public", "token", "owner"  # the views of a request
 

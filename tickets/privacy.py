@@ -10,8 +10,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from db.models import Ticket
+from tickets.context import Actor, record_act
 from tickets.errors import InvalidInput, NotAllowed
-from tickets.workflow import Actor, parties, record_act
+from tickets.rights import parties
 
 
 def mask_phone(phone: str | None) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from db.models import Call, Ticket
 from db.repositories import tickets as ticket_repo
 from db.session import utcnow
+from hotline.caller_id import is_withheld
 
 REPEAT_DAYS = 30    # same caller again within this many days: 复重
 HISTORY_DAYS = 180  # how far back the screen pop looks
@@ -41,7 +42,8 @@ class CallerHistory:
 def caller_history(session: Session, phone: str | None, *, exclude_call: Call | None = None,
                    now: dt.datetime | None = None) -> CallerHistory:
     history = CallerHistory(phone or "")
-    if not phone:
+    if is_withheld(phone):  # anonymous, restricted, unknown...: never matched, never a repeat caller
+        history.phone = ""
         return history
     now = now or utcnow()
     since = now - dt.timedelta(days=HISTORY_DAYS)

@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 
 from db.models import Ticket, TicketEvent
+from tickets.context import Actor
 from tickets.labels import label
 from tickets.privacy import citizen_for
-from tickets.workflow import Actor, available_events
+from tickets.rights import available_events
 
 
 def iso(value: dt.datetime | None) -> str | None:

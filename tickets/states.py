@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 
+from db.models.tickets import FINAL_STATES, OPEN_STATES, WITH_DEPARTMENT  # noqa: F401 (re-exported)
 from db.models.tickets import TicketState as S
 
 
@@ -50,12 +51,7 @@ class Event(enum.StrEnum):
 
 E = Event
 
-# States in which a ticket is still being worked on (未办结).
-OPEN_STATES = (S.intake, S.dispatched, S.accepted, S.returned, S.extension_requested, S.replied,
-               S.awaiting_visit, S.visited)
-# A department holds the ticket (its deadlines run) in these.
-WITH_DEPARTMENT = (S.dispatched, S.accepted, S.extension_requested)
-FINAL_STATES = (S.archived, S.merged)
+# the state groupings live with the model (db.models.tickets): repositories need them too
 
 TRANSITIONS: dict[tuple[S, Event], S] = {
     (S.intake, E.dispatch): S.dispatched,

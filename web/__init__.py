@@ -1,13 +1,16 @@
-"""The Flask panel: ``create_app(config=None)`` with one blueprint per area."""
+"""Floor 5, the Flask panel: ``create_app(config=None)`` with one blueprint per area, stream formatting
+(streams.py), shared view helpers (ticket_views.py, live.py). Imports ``hotline``, ``db`` and the domain packages, never agi/ops."""
 from __future__ import annotations
 
 from flask import Flask
 
 from hotline.config import Settings
+from hotline.logs import install_phone_masking
 
 
 def create_app(config: dict | None = None) -> Flask:
     settings = (config or {}).get("HOTLINE_SETTINGS") or Settings.from_env()
+    install_phone_masking()  # web.log (gunicorn's access log too) never holds a citizen's number
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secrets["web_secret_key"], HOTLINE_SETTINGS=settings,
                       JSON_AS_ASCII=False)
@@ -18,6 +21,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     from web import edge
     edge.init_app(app)  # first: charset, control characters and the OpenAPI contract, before login and CSRF
+
+    from web import security_headers
+    security_headers.init_app(app, https=settings.web_https, proxies=settings.web_proxies)
 
     from web import auth
     auth.init_app(app)
@@ -41,4 +47,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     from web.open311 import bp as open311_bp
     app.register_blueprint(open311_bp)
+    from web.dispatch_suggestions import bp as dispatch_suggestions_bp
+    app.register_blueprint(dispatch_suggestions_bp)
+    from web.kpis import api_bp as kpis_api_bp
+    from web.kpis import bp as kpis_bp
+    app.register_blueprint(kpis_bp)
+    app.register_blueprint(kpis_api_bp)
+    from web.account import bp as account_bp
+    app.register_blueprint(account_bp)
+    from web.security_admin import bp as security_admin_bp
+    app.register_blueprint(security_admin_bp)
+    security_headers.allow_framing_by_self(app)
     return app

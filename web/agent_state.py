@@ -10,11 +10,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, stream_with_context
 
 from db.models import Role
-from queue_logic.live_stream import snapshot_stream
 from queue_logic.snapshot import agent_snapshot, today
 from queue_logic.states import PAUSE_REASONS, STATE_LABELS
 from web.auth import login_required
-from web.wallboard import command_response, live_keys, live_redis
+from web.live import command_response, live_keys, live_redis
+from web.streams import snapshot_stream
 
 bp = Blueprint("agent_state", __name__, url_prefix="/agent/state")
 

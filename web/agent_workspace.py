@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from db.models import Department, Role, Ticket, Topic
 from db.repositories import calls as call_repo
+from hotline.caller_id import known_number
 from tickets.errors import InvalidInput, TicketError
 from tickets.intake import create_ticket
 from tickets.screen_pop import caller_history, current_call, similar_open_tickets
@@ -43,7 +44,8 @@ def workspace():
 def current_call_json():
     """Polled by the workspace: the uniqueid of the call the agent is on (null when none)."""
     call = current_call(tv.db(), _agent_id())
-    return jsonify({"uniqueid": call.uniqueid if call else None, "caller": call.caller if call else None})
+    return jsonify({"uniqueid": call.uniqueid if call else None,
+                    "caller": (known_number(call.caller) or "隐藏号码 withheld") if call else None})
 
 
 @bp.get("/similar.json")
@@ -106,7 +108,8 @@ def _workspace_page(form, error: TicketError | None = None):
     call = current_call(s, _agent_id())
     if call is None and form.get("call_uniqueid"):
         call = call_repo.get_by_uniqueid(s, form["call_uniqueid"])  # keep the call a refused form was about
-    phone = form.get("caller_phone") or (call.caller if call else None)
+    caller_number = known_number(call.caller) if call else ""  # a withheld number is never pre-filled
+    phone = form.get("caller_phone") or caller_number
     history = caller_history(s, phone, exclude_call=call)
     latest = history.tickets[0] if history.tickets else None
     similar = similar_open_tickets(s, topic_id=latest.topic_id, street_id=latest.street_id,
@@ -114,7 +117,7 @@ def _workspace_page(form, error: TicketError | None = None):
     mine = list(s.scalars(select(Ticket).where(Ticket.created_by == g.user.username)
                           .order_by(Ticket.id.desc()).limit(10)))
     return render_template("agent/workspace.html", call=call, history=history, similar=similar, mine=mine,
-                           form=form, error=error, fields=error.fields if error else {},
+                           caller_number=caller_number, form=form, error=error, fields=error.fields if error else {},
                            topics=tv.topic_tree(s), districts=tv.districts(s), targets=tv.dispatch_targets(s),
                            state_panel="agent_state.panel" in current_app.view_functions,
                            done=request.args.get("done"))

@@ -1,7 +1,7 @@
 """One SQLAlchemy session per web request, closed at teardown."""
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 
 from db.session import make_engine, make_session_factory
 
@@ -18,8 +18,6 @@ def init_app(app: Flask, url: str) -> None:
 
 
 def session():
-    from flask import current_app
-
     if "db_session" not in g:
         g.db_session = current_app.extensions["hotline_sessions"]()
     return g.db_session

@@ -15,7 +15,7 @@ from db.session import utcnow
 from tickets.errors import InvalidInput, TicketError
 from tickets.notifications import inbox
 from tickets.privacy import citizen_for, unmask_phone
-from tickets.workflow import available_events, parties
+from tickets.rights import available_events, parties
 from web import contract
 from web import ticket_views as tv
 from web.auth import login_required, register_home

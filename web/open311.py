@@ -20,13 +20,14 @@ from werkzeug.exceptions import HTTPException
 
 from db.models import Ticket, Topic
 from db.repositories import tickets as ticket_repo
+from db.session import utcnow
 from tickets import api_clients
 from tickets import open311 as o311
+from tickets.context import Actor
 from tickets.errors import TicketError
 from tickets.intake import create_ticket
 from tickets.serialize import parse_time
 from tickets.states import OPEN_STATES
-from tickets.workflow import Actor
 from web import contract, edge
 from web import ticket_views as tv
 from web.auth import csrf_exempt
@@ -217,7 +218,6 @@ def _filtered(query, args):
     if problems:
         raise Open311Error(400, *problems)
     if start is None:
-        from db.session import utcnow
 
         start = (end or utcnow()) - window
     end = end or start + window

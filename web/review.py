@@ -14,8 +14,8 @@ from db.models import Call, Role, Ticket, TicketState
 from db.repositories import tickets as ticket_repo
 from tickets.errors import TicketError
 from tickets.privacy import citizen_for
+from tickets.rights import available_events
 from tickets.states import OPEN_STATES
-from tickets.workflow import available_events
 from web import ticket_views as tv
 from web.auth import login_required, register_home
 

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from db.models import Department, DepartmentKind, Satisfaction, Ticket, Topic
 from db.repositories import tickets as ticket_repo
 from tickets import effects
+from tickets.context import Actor
 from tickets.deadlines import DeadlinePolicy, load_policy
 from tickets.errors import InvalidInput, TicketError, TicketNotFound
 from tickets.labels import SATISFACTION, label
-from tickets.workflow import Actor, transition
+from tickets.workflow import transition
 from web import contract
 from web.database import session
 

@@ -9,38 +9,24 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import (Blueprint, Response, current_app, g, jsonify, render_template, request, stream_with_context)
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, stream_with_context
 
 from db.models import Role
 from hotline.errors import HotlineError
 from queue_logic import surge
-from queue_logic.commands import SPY_MODES, CommandError, send_command
-from queue_logic.keys import Keys
-from queue_logic.live_stream import snapshot_stream
+from queue_logic.commands import SPY_MODES
 from queue_logic.snapshot import today, wallboard_snapshot
 from queue_logic.states import PAUSE_REASONS, STATE_LABELS
 from web.auth import login_required, register_home
 from web.database import session
+from web.live import command_response, live_keys, live_redis
+from web.streams import snapshot_stream
 
 bp = Blueprint("wallboard", __name__, url_prefix="/supervisor/wallboard")
 register_home(Role.supervisor, "wallboard.board")
 
 SUPERVISING = (Role.supervisor, Role.admin)
 MAX_UPLOAD = 20 * 1024 * 1024
-
-
-def live_redis():
-    """One Redis client per app (its pool is shared by every request and stream)."""
-    from hotline.redis_conn import redis_client
-
-    app = current_app
-    if "hotline_redis" not in app.extensions:
-        app.extensions["hotline_redis"] = redis_client(app.config["HOTLINE_SETTINGS"])
-    return app.extensions["hotline_redis"]
-
-
-def live_keys() -> Keys:
-    return Keys(current_app.config["HOTLINE_SETTINGS"].redis_prefix)
 
 
 def _settings():
@@ -56,14 +42,6 @@ def _snapshot() -> dict:
     finally:
         db.rollback()   # a stream lives for hours: hold no transaction between snapshots
     return data
-
-
-def command_response(action: str, **args):
-    """Run a listener command; its failure as JSON with a stable error id and an HTTP status."""
-    try:
-        return jsonify(send_command(live_redis(), live_keys(), action, **args))
-    except CommandError as e:
-        return jsonify({"ok": False, "error": e.error, "message": e.problem}), e.status
 
 
 def _announce() -> None:

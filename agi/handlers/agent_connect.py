@@ -9,12 +9,7 @@ from agi.request import AgiRequest
 from db.repositories import agents as agent_repo
 from db.repositories import calls as call_repo
 from db.session import utcnow
-
-
-def sip_username_of(channel: str) -> str:
-    """``PJSIP/agent1001-0000002a`` → ``agent1001``."""
-    name = channel.split("/", 1)[-1]
-    return name.rsplit("-", 1)[0] if "-" in name else name
+from hotline.dialplan import sip_username_of
 
 
 def handle(req: AgiRequest) -> None:

@@ -5,10 +5,10 @@ penalties — and the dialplan runs AddQueueMember / RemoveQueueMember itself.
 """
 from __future__ import annotations
 
-from agi import variables as v
-from agi.handlers.agent_connect import sip_username_of
 from agi.request import AgiRequest
 from db.repositories import agents as agent_repo
+from hotline import dialplan as v
+from hotline.dialplan import sip_username_of
 from queue_logic.directory import member_name
 
 

@@ -5,17 +5,17 @@ hands the dialplan what to play, which menu to run and where to go.
 """
 from __future__ import annotations
 
-from agi import variables as v
 from agi.config_snapshot import CACHE
 from agi.request import AgiRequest
 from agi.routing import Context, Route, decide
 from db.repositories import calls as call_repo
 from db.session import utcnow
+from hotline import dialplan as v
 from hotline.config import current_settings
+from ivr.prompts import exists as prompt_exists
 
 
 def routing_context() -> Context:
-    from ivr.prompts import exists as prompt_exists
 
     settings = current_settings()
     return Context(local_now=settings.local_now(),
@@ -24,7 +24,7 @@ def routing_context() -> Context:
 
 def apply_route(req: AgiRequest, route: Route, *, prompts: tuple[str, ...] = (), menu: str | None = None,
                 line_number: str | None = None) -> None:
-    """The decision for the dialplan, in one SET VARIABLE (see agi.variables.DECISION_FIELDS).
+    """The decision for the dialplan, in one SET VARIABLE (see hotline.dialplan.DECISION_FIELDS).
 
     An empty HOTLINE_ROUTE after it means Python failed: the dialplan falls back.
     """

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from agi.config_snapshot import CACHE
 from agi.handlers.inbound import apply_route
+from agi.ivr_channel import AgiChannel
 from agi.request import AgiRequest
-from agi.routing import ENGLISH_QUEUE, MAIN_QUEUE, SELF_SERVED, TRANSFERRED, Route, queue_route
+from agi.routing import SELF_SERVED, TRANSFERRED, Route, queue_route
 from db.repositories import calls as call_repo
+from hotline.dialplan import ENGLISH_QUEUE, MAIN_QUEUE
+from ivr.engine import run_menu
 
 
 def handle(req: AgiRequest) -> None:
-    from ivr.channel import AgiChannel
-    from ivr.engine import run_menu
-
     menu = (req.argv + [""])[0]
     call = call_repo.get_by_uniqueid(req.session, req.uniqueid)
     language = (call.language if call is not None else None) or "zh"

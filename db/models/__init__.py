@@ -1,10 +1,13 @@
 """All models, importable from one place: ``from db.models import Line, Call``."""
 from db.models.base import NAMING_CONVENTION, Base, str_enum
+from db.models.calendar import CalendarDay
 from db.models.calls import Call, CallOutcome
 from db.models.departments import Department, DepartmentKind
+from db.models.kpis import REPEAT_LOOKUP  # noqa: F401  (declares the KPI queries' index)
 from db.models.lines import Line, LineMode
+from db.models.notifications import ApiClient, TicketNotification
 from db.models.queues import Agent, Queue, QueueMember, new_sip_secret
-from db.models.users import CentreSetting, Role, User
+from db.models.security import LoginThrottle, SecurityEvent
 from db.models.tickets import (
     AssignmentRole,
     Satisfaction,
@@ -20,8 +23,7 @@ from db.models.tickets import (
     ticket_calls,
 )
 from db.models.topics import Topic
-from db.models.calendar import CalendarDay
-from db.models.notifications import ApiClient, TicketNotification
+from db.models.users import CentreSetting, Role, User
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -54,6 +56,8 @@ __all__ = [
     "TicketUrgency",
     "User",
     "new_sip_secret",
+    "LoginThrottle",
+    "SecurityEvent",
     "str_enum",
     "ticket_calls",
 ]

@@ -1,7 +1,7 @@
 """Lines (热线号码): every number a citizen may dial, and what to do with it.
 
 The dialed number (DNIS) picks the line; the line's mode decides the call flow
-(REQUIREMENTS §1, 号码整合).
+(docs/domain.md §1, 号码整合).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base, str_enum
 from db.models.departments import Department
+from hotline.dialplan import MAIN_QUEUE
 
 
 class LineMode(enum.StrEnum):
@@ -44,7 +45,7 @@ class Line(Base):
     business_hours: Mapped[str | None] = mapped_column(String(255))
     # sub_centre: department queue name or dial string; emergency: trunk dial string
     transfer_target: Mapped[str | None] = mapped_column(String(128))
-    queue_name: Mapped[str] = mapped_column(String(64), default="12345")
+    queue_name: Mapped[str] = mapped_column(String(64), default=MAIN_QUEUE)
     language: Mapped[str] = mapped_column(String(8), default="zh")
     ivr_menu: Mapped[str | None] = mapped_column(String(64))
     no_menu: Mapped[bool] = mapped_column(default=False)

@@ -64,6 +64,14 @@ class TicketState(enum.StrEnum):
     merged = "merged"                            # 已并单 into another ticket
 
 
+# State groupings; the transitions themselves are declared in ``tickets.states``.
+_S = TicketState
+OPEN_STATES = (_S.intake, _S.dispatched, _S.accepted, _S.returned, _S.extension_requested, _S.replied,
+               _S.awaiting_visit, _S.visited)   # still being worked on (未办结)
+WITH_DEPARTMENT = (_S.dispatched, _S.accepted, _S.extension_requested)   # a department holds it, deadlines run
+FINAL_STATES = (_S.archived, _S.merged)
+
+
 class Satisfaction(enum.StrEnum):
     """The citizen's rating (一事一评), five levels."""
 

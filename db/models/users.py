@@ -6,6 +6,7 @@ import enum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from db.models.base import Base, str_enum
 from db.models.departments import Department
@@ -36,17 +37,32 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
+    # bumped at logout, password and role change: every session cookie of an older generation is void
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    password_changed_at: Mapped[dt.datetime | None]
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # second factor (动态口令), once confirmed
+    totp_last_step: Mapped[int | None]  # the last accepted time step: a code is good once
 
     department: Mapped[Department | None] = relationship()
     agent: Mapped[Agent | None] = relationship()
 
+    # what Flask-Login asks of a user object (duck-typed: db/ does not import the web's libraries)
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """The session's token: id and generation, so a bumped generation logs every copy out."""
+        return f"{self.id}:{self.session_generation or 0}"
+
     def set_password(self, password: str) -> None:
-        from werkzeug.security import generate_password_hash
 
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        from werkzeug.security import check_password_hash
 
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 

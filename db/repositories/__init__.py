@@ -1,4 +1,4 @@
 """Queries, one small module per aggregate: ``from db.repositories import lines``."""
-from db.repositories import agents, calls, departments, lines, queues
+from db.repositories import agents, calendar, calls, departments, lines, queues
 
-__all__ = ["agents", "calls", "departments", "lines", "queues"]
+__all__ = ["agents", "calendar", "calls", "departments", "lines", "queues"]

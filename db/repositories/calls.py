@@ -1,10 +1,13 @@
 """Call records (来电记录), looked up by the ids Asterisk and the carrier give us."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Call
+from db.session import utcnow
 
 
 def get_by_uniqueid(session: Session, uniqueid: str) -> Call | None:
@@ -25,8 +28,6 @@ def latest_by_trace_id(session: Session, trace_id: str) -> Call | None:
 def open_call(session: Session, *, uniqueid: str, linkedid: str | None, trace_id: str | None,
               channel: str | None, caller: str, dialed_number: str, line, arrived_at, recording_file) -> Call:
     """The call record for ``uniqueid``, created on first contact; a second inbound AGI reuses it."""
-    from db.session import utcnow
-
     call = get_by_uniqueid(session, uniqueid)
     if call is None:
         call = Call(uniqueid=uniqueid, arrived_at=arrived_at or utcnow())
@@ -71,8 +72,6 @@ def close_call(call: Call, *, outcome, hangup_cause: str | None, at) -> None:
 
 def epoch_to_utc(value: str | None):
     """``"1795320446.123"`` (the dialplan's STRFTIME %s.%3q) → naive UTC datetime; None when unusable."""
-    import datetime as dt
-
     try:
         return dt.datetime.fromtimestamp(float(value), dt.timezone.utc).replace(tzinfo=None)
     except (TypeError, ValueError, OverflowError):

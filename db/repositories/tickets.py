@@ -7,8 +7,19 @@ from collections.abc import Sequence
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import (AssignmentRole, Call, Line, LineMode, Ticket, TicketAssignment, TicketEvent, TicketState,
-                       ticket_calls)
+from db.models import (
+    AssignmentRole,
+    Call,
+    Line,
+    LineMode,
+    Ticket,
+    TicketAssignment,
+    TicketEvent,
+    TicketState,
+    ticket_calls,
+)
+from db.models.tickets import OPEN_STATES
+from hotline.caller_id import is_withheld
 
 # lines whose calls land at 12345 agents: their owners see the tickets that came in through them
 OWNED_LINE_MODES = (LineMode.merged, LineMode.dual, LineMode.self_service)
@@ -121,6 +132,8 @@ def count_by_state(session: Session, scope=None) -> dict[str, int]:
 # --- the caller's history (screen pop) ----------------------------------------------
 def calls_of_caller(session: Session, phone: str, since: dt.datetime, exclude_id: int | None = None,
                     limit: int = 20) -> list[Call]:
+    if is_withheld(phone):
+        return []  # a withheld number (隐藏号码) is nobody in particular: never anyone's history
     query = select(Call).where(Call.caller == phone, Call.arrived_at >= since)
     if exclude_id is not None:
         query = query.where(Call.id != exclude_id)
@@ -129,6 +142,8 @@ def calls_of_caller(session: Session, phone: str, since: dt.datetime, exclude_id
 
 def tickets_of_caller(session: Session, phone: str, since: dt.datetime, limit: int = 20) -> list[Ticket]:
     """By the phone written on the ticket or by a linked call from that number."""
+    if is_withheld(phone):
+        return []
     by_call = select(ticket_calls.c.ticket_id).join(Call, Call.id == ticket_calls.c.call_id).where(
         Call.caller == phone)
     return list(session.scalars(select(Ticket).where(or_(Ticket.caller_phone == phone, Ticket.id.in_(by_call)),
@@ -139,8 +154,6 @@ def tickets_of_caller(session: Session, phone: str, since: dt.datetime, limit: i
 def open_tickets_since(session: Session, since: dt.datetime, *, topic_id=None, district_id=None,
                        street_id=None, limit: int = 200) -> list[Ticket]:
     """Candidates for 相似工单: open, recent, sharing topic or place."""
-    from tickets.states import OPEN_STATES
-
     matches = [column == value for column, value in ((Ticket.topic_id, topic_id), (Ticket.district_id, district_id),
                                                      (Ticket.street_id, street_id)) if value is not None]
     if not matches:

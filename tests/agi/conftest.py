@@ -4,13 +4,13 @@ from __future__ import annotations
 import itertools
 import socket
 import threading
-import time
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, select
 from sqlalchemy.orm import sessionmaker
 
 from agi.server import FastAgiServer
+from tests.support.waiting import wait_for
 
 # --- the fake Asterisk ---------------------------------------------------------
 
@@ -144,15 +144,6 @@ def call(server: FastAgiServer, script="inbound", argv=(), **kwargs) -> FakeChan
     return FakeChannel(server.server_address, script, argv, **kwargs).send_environment().serve()
 
 
-def wait_until(predicate, timeout=3.0, interval=0.01) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
-
-
 # --- database -------------------------------------------------------------------
 
 metadata = MetaData()
@@ -217,15 +208,16 @@ def start_server(session_factory, thread_errors):
     yield start
     for server in servers:
         server.shutdown()
-    assert wait_until(lambda: threading.active_count() == baseline), threading.enumerate()
+    wait_for(lambda: threading.active_count() == baseline, 3.0, "every server thread gone", interval=0.01)
 
 
 @pytest.fixture
 def settled(start_server):
     """settled(server): wait until no call thread of the server is alive, then return True."""
     def check(server: FastAgiServer, timeout=3.0) -> bool:
-        return wait_until(lambda: server.active_calls == 0 and not any(
-            t.name.startswith(("agi-", "Thread-")) for t in threading.enumerate()), timeout)
+        return wait_for(lambda: server.active_calls == 0 and not any(
+            t.name.startswith(("agi-", "Thread-")) for t in threading.enumerate()), timeout,
+            "no call thread of the server alive", interval=0.01)
     return check
 
 
@@ -239,11 +231,6 @@ def fake_channel():
 @pytest.fixture
 def place_call():
     return call
-
-
-@pytest.fixture(name="wait_until")
-def wait_until_fixture():
-    return wait_until
 
 
 @pytest.fixture

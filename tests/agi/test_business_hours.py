@@ -54,3 +54,14 @@ def test_daily_and_midnight():
 def test_bad_specs_say_what_is_wrong(spec, fragment):
     with pytest.raises(BadHours, match=fragment):
         parse(spec)
+
+
+def test_the_admins_calendar_overrides_decide_workdays_as_for_ticket_deadlines():
+    """One working-day rule: a day the admin declared off closes a 'workdays' sub-centre too."""
+    from hotline.calendar import WorkCalendar
+
+    spec = "workdays 09:00-17:00"
+    monday, saturday = dt.datetime(2026, 11, 23, 10, 0), dt.datetime(2026, 11, 28, 10, 0)
+    calendar = WorkCalendar({monday.date(): False, saturday.date(): True})
+    assert is_open(spec, monday) and not is_open(spec, monday, calendar)
+    assert not is_open(spec, saturday) and is_open(spec, saturday, calendar)

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from asterisk.agi import AGIHangup
 
-from agi import variables
 from agi.server import FastAgiServer
+from hotline import dialplan
 from hotline.errors import HotlineError
 
 pytestmark = pytest.mark.timeout(30)
@@ -37,7 +37,7 @@ def test_handler_reads_and_sets_channel_variables(start_server, place_call, sett
     assert seen == {"script": "inbound", "uniqueid": channel.uniqueid, "caller": "13800138000",
                     "dialed": "12345", "level": "vip (重点)", "missing": "default"}
     assert channel.variables["HOTLINE_ROUTE"] == '市民热线 "12345" \\ 队列'
-    assert variables.AGI_ERROR not in channel.variables
+    assert dialplan.AGI_ERROR not in channel.variables
     assert settled(server)
 
 
@@ -84,7 +84,7 @@ def test_handler_error_rolls_back_and_tells_the_dialplan(start_server, place_cal
     server = start_server({"broken": broken, "inbound": lambda request: request.set_variable("OK", "1")})
     channel = place_call(server, "broken")
 
-    assert channel.variables[variables.AGI_ERROR] == variables.AGI_ERROR_INTERNAL
+    assert channel.variables[dialplan.AGI_ERROR] == dialplan.AGI_ERROR_INTERNAL
     assert stored_notes() == []
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert record.getMessage().startswith(f"[{channel.uniqueid}] AGI handler 'broken' failed")
@@ -97,7 +97,7 @@ def test_unknown_script_is_reported_to_the_dialplan(start_server, place_call, ca
     server = start_server({"inbound": lambda request: None})
     channel = place_call(server, "no-such-script?x=1")
 
-    assert channel.variables == {variables.AGI_ERROR: variables.AGI_ERROR_UNKNOWN_SCRIPT}
+    assert channel.variables == {dialplan.AGI_ERROR: dialplan.AGI_ERROR_UNKNOWN_SCRIPT}
     [warning] = warnings_from(caplog)
     assert channel.uniqueid in warning.getMessage() and "'no-such-script'" in warning.getMessage()
     assert settled(server)
@@ -125,7 +125,7 @@ def test_hangup_during_a_command_rolls_back_and_keeps_serving(how, start_server,
 
     assert len(raised) == 1
     assert stored_notes() == []
-    assert variables.AGI_ERROR not in channel.variables
+    assert dialplan.AGI_ERROR not in channel.variables
     ended = [r.getMessage() for r in caplog.records if "call ended during 'ivr'" in r.getMessage()]
     assert len(ended) == 1 and ended[0].startswith(f"[{channel.uniqueid}]")
     assert place_call(server, "inbound").variables == {"OK": "1"}
@@ -188,7 +188,7 @@ def test_malformed_environment_is_dropped_and_logged_once(garbage, told, start_s
         channel.sock.shutdown(socket.SHUT_WR)
     channel.serve()
 
-    expected = {variables.AGI_ERROR: variables.AGI_ERROR_MALFORMED} if told else {}
+    expected = {dialplan.AGI_ERROR: dialplan.AGI_ERROR_MALFORMED} if told else {}
     assert channel.variables == expected
     assert len(warnings_from(caplog)) == 1
     assert settled(server)
@@ -233,7 +233,7 @@ def test_fifty_concurrent_calls_are_all_served(start_server, fake_channel, inser
 
 
 def test_shutdown_cuts_calls_that_outlive_the_grace_period(start_server, fake_channel, insert_note,
-                                                           stored_notes, wait_until):
+                                                           stored_notes):
     entered = threading.Event()
 
     def ivr(request):

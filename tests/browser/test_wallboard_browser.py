@@ -14,6 +14,8 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from tests.support.waiting import wait_for
+
 pytestmark = pytest.mark.asterisk
 
 LIVE_WITHIN = 1.0
@@ -39,14 +41,10 @@ def wallboard(hotline, browser):
 
 def wait_dom(browser, script: str, ok, timeout: float, what: str):
     """Poll the page every 20 ms; returns (value, time.time() when it first satisfied ``ok``)."""
-    deadline = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < deadline:
+    def seen():
         value = browser.execute_script(script)
-        if ok(value):
-            return value, time.time()
-        time.sleep(0.02)
-    raise AssertionError(f"the page did not show {what} within {timeout}s (last: {value!r})")
+        return (value, time.time()) if ok(value) else None
+    return wait_for(seen, timeout, f"the page showing {what}", interval=0.02)
 
 
 def paused_in_asterisk(hotline, interface: str) -> set[tuple[str, str]]:
@@ -109,17 +107,15 @@ def click_in_agent_row(browser, agent: str, css: str, select_value: str | None =
 
 def test_pause_and_unpause_from_the_page_reach_asterisk(hotline, wallboard):
     click_in_agent_row(wallboard, "1004", "button[data-action='pause']", select_value="training")
-    deadline = time.monotonic() + 3
-    while paused_in_asterisk(hotline, "PJSIP/agent1004") != {("1", "training")} and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: paused_in_asterisk(hotline, "PJSIP/agent1004") == {("1", "training")}, 3,
+             "agent 1004 paused for training in Asterisk", interval=0.1)
     assert paused_in_asterisk(hotline, "PJSIP/agent1004") == {("1", "training")}
     wait_dom(wallboard, "return document.querySelector(\"#agents tr[data-agent='1004']\").dataset.state",
              lambda s: s == "paused", 2, "agent 1004 paused")
 
     click_in_agent_row(wallboard, "1004", "button[data-action='unpause']")
-    deadline = time.monotonic() + 3
-    while paused_in_asterisk(hotline, "PJSIP/agent1004") != {("0", "")} and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: paused_in_asterisk(hotline, "PJSIP/agent1004") == {("0", "")}, 3,
+             "agent 1004 unpaused in Asterisk", interval=0.1)
     assert paused_in_asterisk(hotline, "PJSIP/agent1004") == {("0", "")}
     wait_dom(wallboard, "return document.querySelector(\"#agents tr[data-agent='1004']\").dataset.state",
              lambda s: s == "idle", 2, "agent 1004 idle again")
@@ -133,8 +129,10 @@ def test_an_agent_pauses_from_its_own_panel_and_sees_its_state(hotline, wallboar
     browser.find_element(By.NAME, "username").send_keys("agent1003")
     browser.find_element(By.NAME, "password").send_keys(hotline.passwords["agent1003"])
     browser.find_element(By.CSS_SELECTOR, "form button").click()
+    # the login's redirect must have landed (its session cookie set) before the next navigation
+    wait_dom(browser, "return location.pathname", lambda p: p not in ("/login", ""), 10, "the agent's home")
     browser.get(f"{base}/agent/state/panel")
-    state = "return document.getElementById('agent-state').dataset.state"
+    state = "const e = document.getElementById('agent-state'); return e ? e.dataset.state : null"
     wait_dom(browser, state, lambda s: s == "idle", 5, "the agent's own state")
     Select(browser.find_element(By.CSS_SELECTOR, "[data-field='reason-choice']")).select_by_value("meeting")
     browser.find_element(By.CSS_SELECTOR, "button[data-action='pause']").click()

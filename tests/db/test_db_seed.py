@@ -1,4 +1,4 @@
-"""Seed data: every national line of REQUIREMENTS §1, a department tree, queues, agents."""
+"""Seed data: every national line of docs/domain.md §1, a department tree, queues, agents."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +11,7 @@ from db.seed import seed
 from db.session import session_scope
 from hotline.errors import HotlineError
 
-# REQUIREMENTS §1 (国办发〔2020〕53号); 12329 and 12333 are professional lines with
+# docs/domain.md §1 (国办发〔2020〕53号); 12329 and 12333 are professional lines with
 # self-service (互联互通), listed there under "dual".
 NATIONAL_LINES = {
     LineMode.merged: "12300 12301 12312 12318 12322 12330 12331 12336 12349 12356 12358 12365 12396 96119",

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import re
-from configparser import ConfigParser
 
 import pytest
 
-import agi.variables as variables
+import hotline.dialplan as variables
 from agi.handlers import HANDLERS
-from hotline.asterisk import render
-from hotline.asterisk.binary import AsteriskBinary
 from hotline.config import ASTERISK_CONF_DIR, Settings
+from ops.asterisk import render
+from ops.asterisk.binary import AsteriskBinary
 
 AGENTS = [{"number": "1001", "name": "张伟", "sip_username": "agent1001", "sip_secret": "pw-one"},
           {"number": "1004", "name": "Emily", "sip_username": "agent1004", "sip_secret": "pw-four"}]
@@ -128,12 +127,12 @@ def test_every_agi_script_in_the_dialplan_has_a_handler_and_back():
     assert set(HANDLERS) - used == {"ping"}
 
 
-def test_dialplan_uses_only_channel_variables_defined_in_agi_variables():
+def test_dialplan_uses_only_channel_variables_defined_in_the_dialplan_contract():
     dialplan = _dialplan()
     defined = {v for k, v in vars(variables).items() if k.isupper() and isinstance(v, str)}
     globals_ = {"HOTLINE_AGI"}  # [globals] of the dialplan itself
     used = set(re.findall(r"\b(HOTLINE_[A-Z_]+)\b", dialplan)) - globals_
-    assert used <= defined, f"undefined in agi/variables.py: {sorted(used - defined)}"
+    assert used <= defined, f"undefined in hotline/dialplan.py: {sorted(used - defined)}"
 
 
 def test_templates_hold_no_secrets():
@@ -148,3 +147,16 @@ def test_the_dialplan_unpacks_the_decision_in_pythons_field_order():
     dialplan = (ASTERISK_CONF_DIR / "pbx" / "extensions.conf").read_text()
     unpacked = re.search(r"Set\(ARRAY\(([A-Z_,]+)\)=\$\{HOTLINE_DECISION\}\)", dialplan).group(1).split(",")
     assert tuple(unpacked) == variables.DECISION_FIELDS
+
+
+def test_the_softphones_pause_codes_are_the_contracts_pause_digits():
+    """*23<digit> in extensions_agents.conf sets exactly the reason hotline.dialplan.PAUSE_DIGITS names."""
+    import re
+
+    from hotline.config import ASTERISK_CONF_DIR
+    from queue_logic.states import PAUSE_REASONS
+
+    text = (ASTERISK_CONF_DIR / "pbx" / "extensions_agents.conf").read_text(encoding="utf-8")
+    codes = dict(re.findall(r"^exten => \*23(\d),1,Set\(HOTLINE_PAUSE_REASON=(\w+)\)", text, re.M))
+    assert codes == variables.PAUSE_DIGITS
+    assert set(codes.values()) <= set(PAUSE_REASONS)

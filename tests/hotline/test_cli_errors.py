@@ -8,15 +8,15 @@ import sys
 
 import pytest
 
-from hotline import services
 from hotline.config import PROJECT_DIR, Settings
+from ops import services
 
 
 def hotline(tmp_path, *args, env=None, timeout=60):
     full_env = {**os.environ, "HOTLINE_RUN_DIR": str(tmp_path), "HOTLINE_PORT_OFFSET": "2700",
                 "HOTLINE_REDIS_PREFIX": "hltest-cli:", **(env or {})}
     full_env.pop("DATABASE_URL", None) if "DATABASE_URL" not in (env or {}) else None
-    return subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=full_env, cwd=PROJECT_DIR,
+    return subprocess.run([sys.executable, "-m", "ops.cli", *args], env=full_env, cwd=PROJECT_DIR,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -83,9 +83,9 @@ def test_starting_a_service_twice_starts_it_once(tmp_path):
 
 
 def test_asterisk_that_cannot_start_says_where_to_look(tmp_path):
-    from hotline.asterisk.binary import locate
-    from hotline.asterisk.instance import AsteriskInstance
     from hotline.errors import HotlineError
+    from ops.asterisk.binary import locate
+    from ops.asterisk.instance import AsteriskInstance
 
     settings = Settings.from_env({"HOTLINE_RUN_DIR": str(tmp_path), "HOTLINE_PORT_OFFSET": "2700"})
     broken = AsteriskInstance("pbx", locate(), settings, sip_port=settings.ports.sip, ami_port=settings.ports.ami,

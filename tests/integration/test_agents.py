@@ -10,9 +10,10 @@ import time
 
 import pytest
 
+from hotline.keys import Keys
 from hotline.redis_conn import redis_client
-from queue_logic.keys import Keys
 from queue_logic.snapshot import agent_snapshot, today
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.asterisk
 
@@ -34,15 +35,6 @@ def membership(hotline, interface: str) -> dict[str, tuple[str, str, str]]:
                 if e["Event"] == "QueueMember" and e["Location"] == interface}
 
 
-def eventually(check, timeout: float = 5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.1)
-    return check()
-
-
 @pytest.fixture(scope="module")
 def listener(hotline):
     hotline.start_service("ami")
@@ -57,31 +49,31 @@ def my_state(hotline, listener, number: str) -> dict:
 
 def test_feature_codes_log_out_log_in_pause_and_unpause(hotline, listener):
     dial(hotline, "agent1003", "*22")
-    assert eventually(lambda: membership(hotline, "PJSIP/agent1003") == {})
-    assert eventually(lambda: my_state(hotline, listener, "1003")["state"] == "logged_out")
+    assert wait_for(lambda: membership(hotline, "PJSIP/agent1003") == {})
+    assert wait_for(lambda: my_state(hotline, listener, "1003")["state"] == "logged_out")
 
     dial(hotline, "agent1003", "*21")     # its QueueMember rows: 12345 (penalty 0), english (penalty 1)
-    assert eventually(lambda: membership(hotline, "PJSIP/agent1003") == {"12345": ("0", "0", ""),
+    assert wait_for(lambda: membership(hotline, "PJSIP/agent1003") == {"12345": ("0", "0", ""),
                                                                          "english": ("1", "0", "")})
     dial(hotline, "agent1003", "*232")    # training 培训
-    assert eventually(lambda: membership(hotline, "PJSIP/agent1003") == {"12345": ("0", "1", "training"),
+    assert wait_for(lambda: membership(hotline, "PJSIP/agent1003") == {"12345": ("0", "1", "training"),
                                                                          "english": ("1", "1", "training")})
-    state = eventually(lambda: (s := my_state(hotline, listener, "1003"))["state"] == "paused" and s)
+    state = wait_for(lambda: (s := my_state(hotline, listener, "1003"))["state"] == "paused" and s)
     assert state["reason"] == "training"
 
     dial(hotline, "agent1003", "*24")
-    assert eventually(lambda: {p for _, p, _ in membership(hotline, "PJSIP/agent1003").values()} == {"0"})
-    assert eventually(lambda: my_state(hotline, listener, "1003")["state"] == "idle")
+    assert wait_for(lambda: {p for _, p, _ in membership(hotline, "PJSIP/agent1003").values()} == {"0"})
+    assert wait_for(lambda: my_state(hotline, listener, "1003")["state"] == "idle")
 
 
 def test_pause_code_when_logged_out_changes_nothing(hotline, listener):
     dial(hotline, "agent1004", "*22")
-    assert eventually(lambda: membership(hotline, "PJSIP/agent1004") == {})
+    assert wait_for(lambda: membership(hotline, "PJSIP/agent1004") == {})
     dial(hotline, "agent1004", "*23")     # PQMSTATUS=NOTFOUND: an error tone, no membership appears
     time.sleep(0.5)
     assert membership(hotline, "PJSIP/agent1004") == {}
     dial(hotline, "agent1004", "*21")
-    assert eventually(lambda: membership(hotline, "PJSIP/agent1004") == {"english": ("0", "0", "")})
+    assert wait_for(lambda: membership(hotline, "PJSIP/agent1004") == {"english": ("0", "0", "")})
 
 
 def test_hotline_agents_command_goes_through_the_listener(hotline, listener):
@@ -90,7 +82,7 @@ def test_hotline_agents_command_goes_through_the_listener(hotline, listener):
     assert set(membership(hotline, "PJSIP/agent1002").values()) == {("0", "1", "meeting")}
     status = hotline.hotline_cli("agents", "status")
     assert status.returncode == 0
-    line = next(l for l in status.stdout.splitlines() if l.startswith("1002"))
+    line = next(line for line in status.stdout.splitlines() if line.startswith("1002"))
     assert "paused" in line and "meeting" in line
     assert hotline.hotline_cli("agents", "unpause", "1002").returncode == 0
     assert set(membership(hotline, "PJSIP/agent1002").values()) == {("0", "0", "")}
@@ -108,7 +100,7 @@ def test_sessions_and_since_times_survive_a_listener_restart(hotline, listener):
         ami.action("QueuePause", Interface="PJSIP/agent1002", Paused="true", Reason="break")
     try:
         hotline.start_service("ami")
-        state = eventually(lambda: (s := my_state(hotline, listener, "1002"))["state"] == "paused" and s)
+        state = wait_for(lambda: (s := my_state(hotline, listener, "1002"))["state"] == "paused" and s)
         assert state["reason"] == "break"
         after = my_state(hotline, listener, "1001")
         assert (after["state"], after["since"]) == ("idle", before["since"])

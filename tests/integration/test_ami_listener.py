@@ -18,10 +18,11 @@ import time
 import pytest
 
 from hotline.config import PROJECT_DIR
+from hotline.keys import Keys
 from hotline.redis_conn import redis_client
 from queue_logic.commands import CommandError, send_command
-from queue_logic.keys import Keys
 from queue_logic.snapshot import today, wallboard_snapshot
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.asterisk
 
@@ -93,7 +94,7 @@ class AmiProxy:
 def listener(hotline):
     proxy = AmiProxy(hotline.settings.ports.ami)
     log = open(hotline.settings.log_dir / "ami-test.log", "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "hotline.cli", "ami", "listen"], cwd=PROJECT_DIR,
+    proc = subprocess.Popen([sys.executable, "-m", "ops.cli", "ami", "listen"], cwd=PROJECT_DIR,
                             env={**hotline.env, "HOTLINE_AMI_ADDRESS": f"127.0.0.1:{proxy.port}",
                                  "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT)
     client, keys = redis_client(hotline.settings), Keys(hotline.settings.redis_prefix)
@@ -105,15 +106,6 @@ def listener(hotline):
         proc.wait(10)
         log.close()
         proxy.close()
-
-
-def wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"not within {timeout}s: {what}")
 
 
 def asterisk_truth(hotline) -> dict:
@@ -256,7 +248,9 @@ def test_asterisk_restart_the_listener_comes_back_and_agents_stay_logged_in(hotl
         with hotline.pbx_ami() as ami:    # a change only the new Asterisk knows
             ami.action("QueuePause", Interface="PJSIP/agent1003", Paused="true", Reason="training")
         wait_equal(hotline, client, keys)
-        assert float(client.hget(keys.listener_status, "resynced_at")) > stopped
+        # events may flow on the new connection before its resync has finished: wait for the resync itself
+        wait_for(lambda: float(client.hget(keys.listener_status, "resynced_at") or 0) > stopped, RECOVERY_SECONDS,
+                 "a resync after the restart")
     finally:
         with hotline.pbx_ami() as ami:
             ami.action("QueuePause", Interface="PJSIP/agent1003", Paused="false")

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from db.repositories import calls as call_repo
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.asterisk
 
@@ -40,14 +41,12 @@ def test_call_to_12345_reaches_python_and_an_agent(hotline):
 
 
 def test_recording_is_written_for_the_answered_part(hotline):
-    from pathlib import Path
     import wave
+    from pathlib import Path
 
     record = hotline.call("12345", "--dtmf", "1", "--dtmf-delay", "1", "--hangup-after", "3")
     path = Path(record["recording_file"])
-    deadline = time.monotonic() + 5
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(path.exists, 5, f"the recording {path}", interval=0.1)
     with wave.open(str(path)) as w:
         seconds = w.getnframes() / w.getframerate()
     assert w.getframerate() == 8000
@@ -81,8 +80,8 @@ def test_nobody_answers_the_caller_hangs_up_abandoned(hotline):
 def test_without_python_the_call_still_reaches_a_human(hotline):
     """FastAGI down → AGISTATUS=FAILURE → the dialplan's fallback queue; the call is parked in AstDB,
     recorded with outcome "fallback" once Python is back; and routing is normal again."""
-    from hotline.citizen_call import CitizenCall, originate
-    from hotline.unrecorded_calls import reconcile
+    from calls.unrecorded import reconcile
+    from ops.citizen_call import CitizenCall, originate
 
     hotline.stop_service("agi")
     try:
@@ -100,9 +99,8 @@ def test_without_python_the_call_still_reaches_a_human(hotline):
                                    and m.get("Channel", "").startswith("PJSIP/hotline"), 15)
             assert ended is not None
         with hotline.pbx_ami() as ami:
-            deadline = time.monotonic() + 5
-            while not ami.action_list("DBGetTree", Family="hotline_unrecorded") and time.monotonic() < deadline:
-                time.sleep(0.1)
+            wait_for(lambda: ami.action_list("DBGetTree", Family="hotline_unrecorded"), 5,
+                     "the call's facts parked in AstDB", interval=0.1)
     finally:
         hotline.start_service("agi")
 

@@ -11,12 +11,12 @@ import threading
 import pytest
 from asterisk.agi import AGIAppError
 
+from agi.ivr_channel import AgiChannel
 from agi.server import FastAgiServer
-from hotline.asterisk.sounds import build_data_dir
 from ivr import prompts
-from ivr.channel import AgiChannel
 from ivr.engine import run_menu
 from ivr.menu import menus_from_data
+from ops.asterisk.sounds import build_data_dir
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(180)]
 

@@ -1,4 +1,4 @@
-"""Each line mode of REQUIREMENTS §1, end to end on the real Asterisk."""
+"""Each line mode of docs/domain.md §1, end to end on the real Asterisk."""
 from __future__ import annotations
 
 import time

@@ -3,14 +3,14 @@ screen pop and dispatches it; the department accepts and replies; the call and i
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from sqlalchemy import select
 
 from db.models import Call, Ticket
 from db.repositories import tickets as ticket_repo
-from tests.tickets.web_fixtures import csrf_of
+from tests.support.waiting import wait_for
+from tests.support.web import csrf_of
 
 pytestmark = pytest.mark.asterisk
 
@@ -26,16 +26,14 @@ def logged_in(app, username: str, password: str):
 
 
 def wait_for_answered_call(hotline, caller: str, timeout: float = 20.0) -> Call:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def answered():
         with hotline.session_factory()() as s:
             call = s.scalar(select(Call).where(Call.caller == caller, Call.answered_at.is_not(None),
                                                Call.ended_at.is_(None)).order_by(Call.id.desc()))
             if call is not None:
                 s.expunge(call)
-                return call
-        time.sleep(0.2)
-    raise AssertionError(f"no answered call from {caller} within {timeout}s")
+            return call
+    return wait_for(answered, timeout, f"an answered call from {caller}", interval=0.2)
 
 
 def test_ticket_from_the_screen_pop_dispatched_accepted_and_replied(hotline):
@@ -100,8 +98,8 @@ def deliver_queued_notifications(hotline, number: str) -> None:
     from rq import Queue, SimpleWorker
 
     from db.models import TicketNotification
+    from hotline.keys import Keys
     from hotline.redis_conn import redis_client
-    from queue_logic.keys import Keys
 
     conn = redis_client(hotline.settings)
     queue = Queue(Keys(hotline.settings.redis_prefix).rq_queue, connection=conn)

@@ -7,12 +7,12 @@ next caller and previewed on the supervisor's phone.
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
+from hotline.keys import Keys
 from hotline.redis_conn import redis_client
-from queue_logic.keys import Keys
+from tests.support.waiting import wait_for
 from tests.web.conftest import csrf_of
 
 pytestmark = pytest.mark.asterisk
@@ -22,10 +22,8 @@ pytestmark = pytest.mark.asterisk
 def supervisor(hotline):
     """The AMI listener running, the supervisor's phone registered, a logged-in web client."""
     hotline.start_service("ami")
-    deadline = time.monotonic() + 15
-    while "sup-supervisor" not in hotline.pbx.cli("pjsip show contacts") and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert "sup-supervisor" in hotline.pbx.cli("pjsip show contacts"), "the supervisor's phone did not register"
+    wait_for(lambda: "sup-supervisor" in hotline.pbx.cli("pjsip show contacts"), 15,
+             "the supervisor's phone registered", interval=0.2)
     client = hotline.web_app().test_client()
     client.post("/login", data={"username": "supervisor", "password": hotline.passwords["supervisor"],
                                 "csrf_token": csrf_of(client)})
@@ -47,9 +45,7 @@ def test_listen_whisper_barge_ring_the_supervisors_phone_and_spy_on_the_call(hot
         connect = ami.wait_event(lambda m: m.get("Event") == "AgentConnect", 30)
         assert connect is not None
         agent = connect["MemberName"].split()[0]
-        deadline = time.monotonic() + 3
-        while r.hget(keys.agent(agent), "state") != b"talking" and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: r.hget(keys.agent(agent), "state") == b"talking", 3, f"agent {agent} talking in Redis")
 
         for mode, options in (("listen", "qE"), ("whisper", "qEw"), ("barge", "qEB")):
             response = post(supervisor, f"agents/{agent}/spy", mode=mode)

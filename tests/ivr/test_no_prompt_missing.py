@@ -74,7 +74,7 @@ def test_every_generated_file_is_asterisk_wav(built):
 
 
 def test_both_languages_have_the_same_prompts_but_digits():
-    names = {lang: {n for (l, n) in shipped_texts() if l == lang} for lang in LANGUAGES}
+    names = {lang: {n for (language, n) in shipped_texts() if language == lang} for lang in LANGUAGES}
     assert names["zh"] - set(ZH_DIGITS) == names["en"]
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from queue_logic.commands import CommandError, new_command
 from queue_logic.executor import CommandExecutor
-from tests.queue_logic.conftest import agent_event, log_in
+from tests.support.ami_events import agent_event, log_in
 
 
 class FakeAmi:

@@ -10,7 +10,7 @@ import redis.asyncio as aioredis
 from hotline.config import Settings
 from queue_logic.ami_listener import AmiListener
 from queue_logic.commands import new_command
-from tests.queue_logic.conftest import make_directory
+from tests.support.ami_events import make_directory
 
 
 def run_commands(tmp_path, client, keys, commands: list[dict]) -> list[dict]:

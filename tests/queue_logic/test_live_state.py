@@ -6,11 +6,11 @@ import threading
 import time
 
 from queue_logic.live_state import LiveState
-from queue_logic.live_stream import snapshot_stream
 from queue_logic.model import LiveModel
 from queue_logic.resync import reset_from_queue_status
 from queue_logic.snapshot import rates, wallboard_snapshot
-from tests.queue_logic.conftest import agent_event, caller_events, day_of, log_in, make_directory
+from tests.support.ami_events import agent_event, caller_events, day_of, log_in, make_directory
+from web.streams import snapshot_stream
 
 
 def test_flush_writes_changes_and_the_snapshot_shows_them(model, redis_keys):

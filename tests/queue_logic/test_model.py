@@ -1,9 +1,9 @@
-"""The live model against AMI events in app_queue's real order (PLATFORM-NOTES)."""
+"""The live model against AMI events in app_queue's real order (docs/asterisk-notes.md)."""
 from __future__ import annotations
 
 from queue_logic.model import LEAVE_GRACE
 from queue_logic.states import IDLE, LOGGED_OUT, PAUSED, RINGING, TALKING, WRAPUP
-from tests.queue_logic.conftest import agent_event, caller_events, log_in, member_event
+from tests.support.ami_events import agent_event, caller_events, log_in, member_event
 
 
 def counters(model) -> dict:

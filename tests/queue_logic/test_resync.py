@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from queue_logic.resync import reset_from_queue_status
 from queue_logic.states import IDLE, LOGGED_OUT, PAUSED, TALKING, WRAPUP
-from tests.queue_logic.conftest import agent_event, caller_events, log_in
+from tests.support.ami_events import agent_event, caller_events, log_in
 
 
 def params(queue: str) -> dict:

@@ -12,15 +12,15 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline import services
 from hotline.ami import AmiClient
-from hotline.asterisk import binary, render
 from hotline.config import PROJECT_DIR, Settings
-from hotline.runtime import render_asterisk
+from ops import services
+from ops.asterisk import binary, render
+from ops.runtime import render_asterisk
+from tests.support.waiting import wait_for
 
 TEST_PORT_OFFSET = int(os.environ.get("HOTLINE_TEST_PORT_OFFSET", "2000"))
 WRAPUP_SECONDS = 1
@@ -69,7 +69,7 @@ class Hotline:
     # --- what tests do ---------------------------------------------------------------
     def hotline_cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         """Run the real `hotline` command against this installation."""
-        return subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=self.env, cwd=PROJECT_DIR,
+        return subprocess.run([sys.executable, "-m", "ops.cli", *args], env=self.env, cwd=PROJECT_DIR,
                               capture_output=True, text=True, timeout=timeout)
 
     def call(self, number: str, *extra: str) -> dict:
@@ -88,12 +88,8 @@ class Hotline:
                 if "Contact:" in line and "agent" in line and "Avail" in line}
 
     def wait_registered(self, agents: set[str], timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if agents <= self.registered_agents():
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"softphones not registered within {timeout}s: {agents - self.registered_agents()}")
+        wait_for(lambda: agents <= self.registered_agents(), timeout, f"softphones {sorted(agents)} registered",
+                 interval=0.2)
 
     def login_all_agents(self) -> None:
         """Queue membership is dynamic: log every agent in (QueueAdd) and wait until QueueStatus shows it."""
@@ -156,8 +152,8 @@ def start_hotline(run_dir: Path, database_url: str | None = None) -> Hotline:
 
 
 def stop_hotline(hotline: Hotline) -> None:
-    from hotline.runtime import system_down
     from hotline.redis_conn import redis_client
+    from ops.runtime import system_down
 
     system_down(hotline.settings, echo=lambda *_: None)
     try:

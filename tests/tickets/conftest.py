@@ -15,9 +15,9 @@ from db.models import Department
 from db.seed import seed
 from db.session import make_engine, make_session_factory, session_scope
 from tests.support.databases import fresh_database
+from tickets.context import SYSTEM, Actor
 from tickets.deadlines import DeadlinePolicy
 from tickets.intake import create_ticket
-from tickets.workflow import SYSTEM, Actor
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -106,8 +106,8 @@ def test_after_commit_the_notification_is_queued_in_rq_and_a_worker_delivers_it(
                                                                                 redis_settings):
     from rq import Queue, SimpleWorker
 
+    from hotline.keys import Keys
     from hotline.redis_conn import redis_client
-    from queue_logic.keys import Keys
 
     with session_scope(session_factory) as session:
         effects.bind(session, effects.RqDispatcher(redis_settings))
@@ -129,7 +129,7 @@ def test_after_commit_the_notification_is_queued_in_rq_and_a_worker_delivers_it(
 def test_the_worker_runs_the_watch_every_minute_with_its_own_settings(database_url, monkeypatch, tmp_path):
     import importlib
 
-    from hotline.jobs import PERIODIC
+    from ops.scheduler import PERIODIC
 
     [(interval, path)] = [(i, p) for i, p in PERIODIC if p.startswith("tickets.")]
     module, _, name = path.rpartition(".")

@@ -11,8 +11,9 @@ from tests.tickets.conftest import MONDAY
 from tests.tickets.paths import apply, ticket_in
 from tickets import effects
 from tickets.errors import InvalidInput, NotAllowed
+from tickets.rights import available_events
 from tickets.states import Event
-from tickets.workflow import available_events, transition
+from tickets.workflow import transition
 
 S = TicketState
 
@@ -61,10 +62,11 @@ def test_dispatch_sets_deadlines_assignments_and_notifies_after_commit(session, 
     effects.bind(session, sent)
     ticket = new_ticket()
     apply(session, ticket, Event.dispatch, actors, new_ticket, MONDAY, policy)
-    # Mon 2 March 10:00 Beijing: accept by Tue 10:00, handle by Mon 9 March 10:00, return until Wed 10:00
-    assert ticket.accept_due_at == dt.datetime(2026, 3, 3, 2, 0)
-    assert ticket.handle_due_at == dt.datetime(2026, 3, 9, 2, 0)
-    assert ticket.return_due_at == dt.datetime(2026, 3, 4, 2, 0)
+    # Mon 2 March 10:00 Beijing: accept by the end of Tue 3, handle by the end of Mon 9 March, return
+    # until the end of Wed 4 (24:00 Beijing = 15:59:59 UTC)
+    assert ticket.accept_due_at == dt.datetime(2026, 3, 3, 15, 59, 59)
+    assert ticket.handle_due_at == dt.datetime(2026, 3, 9, 15, 59, 59)
+    assert ticket.return_due_at == dt.datetime(2026, 3, 4, 15, 59, 59)
     assert [(a.department.code, a.role.value) for a in ticket.assignments] == [("scjgj", "primary"), ("cgj", "co")]
     rows = session.scalars(select(TicketNotification).where(TicketNotification.ticket_id == ticket.id)).all()
     assert {r.department.code for r in rows} == {"scjgj", "cgj"} and "签收" in rows[0].message
@@ -114,7 +116,7 @@ def test_return_only_within_two_working_days_and_only_once_refused(session, acto
     with pytest.raises(InvalidInput) as refused:
         transition(session, ticket, Event.return_to_center, actors["clerk"], now=later(hours=1), policy=policy)
     assert "reason" in refused.value.fields
-    assert ticket.return_due_at == ticket.dispatched_at + dt.timedelta(days=2)  # Mon → Wed, same time
+    assert ticket.return_due_at == dt.datetime(2026, 3, 4, 15, 59, 59)  # Mon → the end of Wed
     with pytest.raises(InvalidInput) as refused:
         transition(session, ticket, Event.return_to_center, actors["clerk"], reason="不归我们管",
                    now=ticket.return_due_at + dt.timedelta(minutes=1), policy=policy)
@@ -144,8 +146,9 @@ def test_extensions_add_at_most_ten_working_days_and_move_the_deadline(session, 
     apply(session, ticket, Event.request_extension, actors, new_ticket, later(hours=1), policy, days=6)
     apply(session, ticket, Event.approve_extension, actors, new_ticket, later(hours=2), policy, days=4)
     assert ticket.extension_days == 4
-    # dispatched Mon 2 March 10:01 Beijing; due Mon 9 March; + 4 working days = Fri 13 March
-    assert first_due == dt.datetime(2026, 3, 9, 2, 1) and ticket.handle_due_at == dt.datetime(2026, 3, 13, 2, 1)
+    # dispatched Mon 2 March 10:01 Beijing; due the end of Mon 9 March; + 4 working days = end of Fri 13
+    assert first_due == dt.datetime(2026, 3, 9, 15, 59, 59)
+    assert ticket.handle_due_at == dt.datetime(2026, 3, 13, 15, 59, 59)
     request = session.scalars(select(TicketExtension).where(TicketExtension.ticket_id == ticket.id)).one()
     assert (request.days, request.approved, request.granted_days, request.decided_by) == (6, True, 4, "reviewer")
     with pytest.raises(InvalidInput) as refused:
@@ -200,7 +203,8 @@ def test_reopen_sends_it_back_to_the_department_with_fresh_deadlines(session, ac
     apply(session, ticket, Event.reopen, actors, new_ticket, later(days=3), policy)
     assert (ticket.state, ticket.department.code, ticket.reopen_count) == (S.dispatched, "scjgj", 1)
     assert ticket.closed_at is None and ticket.satisfaction is None and ticket.reply is None
-    assert ticket.dispatched_at == later(days=3) and ticket.accept_due_at == later(days=4)
+    # reopened Thu 5 March 10:00 Beijing: accept by the end of Fri 6
+    assert ticket.dispatched_at == later(days=3) and ticket.accept_due_at == dt.datetime(2026, 3, 6, 15, 59, 59)
 
 
 def test_reopening_a_ticket_resolved_on_the_call_needs_a_department(session, actors, new_ticket, policy):

@@ -5,10 +5,11 @@ import pytest
 from sqlalchemy import select
 
 from db.models import Department, Ticket
-from tests.tickets.web_fixtures import as_role, db_session, post_form, post_json, ticket_app, ticket_db  # noqa: F401
+from tests.support.web import post_form, post_json
+from tickets.context import Actor
 from tickets.intake import create_ticket
 from tickets.states import Event
-from tickets.workflow import Actor, transition
+from tickets.workflow import transition
 
 ROLES = ("agent", "reviewer", "clerk", "supervisor", "admin")
 CENTRE = {"agent", "reviewer", "supervisor", "admin"}

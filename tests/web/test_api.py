@@ -7,7 +7,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_spec
 
-from tests.tickets.web_fixtures import as_role, db_session, post_json, ticket_app, ticket_db  # noqa: F401
+from tests.support.web import post_json
 from web.api import openapi_document
 
 DOC = openapi_document()

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from tests.web.conftest import LOGIN_FOR_ROLE, ROLES, csrf_of, log_in
+from tests.support.web import ROLES, csrf_of, log_in
 
 
 def test_login_page_and_health_need_no_login(client):

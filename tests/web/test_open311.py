@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from db.session import session_scope, utcnow
-from tests.tickets.web_fixtures import as_role, db_session, post_json, ticket_app, ticket_db  # noqa: F401
+from tests.support.web import post_json
 from tickets import api_clients
 
 _phones = itertools.count(13766600001)

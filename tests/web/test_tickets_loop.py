@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from db.models import Agent, Call, Line, Ticket, TicketEvent, TicketNotification
 from db.session import utcnow
-from tests.tickets.web_fixtures import as_role, db_session, post_form, ticket_app, ticket_db  # noqa: F401
+from tests.support.web import post_form
 
 _phones = itertools.count(13912340001)
 

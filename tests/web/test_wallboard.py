@@ -15,12 +15,13 @@ import pytest
 from db.models import CentreSetting
 from db.session import make_engine, make_session_factory
 from hotline.config import Settings
+from hotline.keys import Keys
 from hotline.redis_conn import redis_client
-from queue_logic.keys import Keys
 from queue_logic.live_state import LiveState
 from queue_logic.model import LiveModel
-from tests.queue_logic.conftest import caller_events, day_of, log_in, make_directory
-from tests.web.conftest import LOGIN_FOR_ROLE, ROLES, log_in as web_log_in
+from tests.support.ami_events import caller_events, day_of, log_in, make_directory
+from tests.support.web import LOGIN_FOR_ROLE, ROLES
+from tests.support.web import log_in as web_log_in
 from web import create_app
 
 
@@ -38,7 +39,7 @@ def live(database_url, passwords, tmp_path):
 
 
 def logged_in(app, passwords, role: str):
-    from tests.web.conftest import csrf_of
+    from tests.support.web import csrf_of
 
     c = app.test_client()
     assert web_log_in(c, LOGIN_FOR_ROLE[role], passwords[LOGIN_FOR_ROLE[role]]).status_code == 302

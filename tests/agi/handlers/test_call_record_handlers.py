@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 
 from agi import config_snapshot
-from agi import variables as v
 from agi.handlers import HANDLERS
 from db.models import CallOutcome, Line
 from db.repositories import calls as call_repo
+from hotline import dialplan as v
 
 
 @pytest.fixture

@@ -39,3 +39,18 @@ def test_a_surge_prompt_is_played_only_if_its_file_exists(session_factory, tmp_p
         assert load(s).surge_prompt() is None                       # no file: never play an error
         (tmp_path / "surge-1.wav").write_bytes(b"RIFF")
         assert load(s).surge_prompt() == str(tmp_path / "surge-1")
+
+
+def test_the_snapshot_carries_the_admins_calendar_overrides(session_factory):
+    """Sub-centre hours read the same calendar as ticket deadlines (tickets.deadlines.load_policy)."""
+    import datetime as dt
+
+    from db.models import CalendarDay
+    from tickets.deadlines import load_policy
+
+    day = dt.date(2026, 11, 23)   # an ordinary Monday, declared a rest day by the admin
+    with session_factory() as s:
+        s.add(CalendarDay(day=day, workday=False, note="test"))
+        s.commit()
+        assert load(s).calendar.is_workday(day) == (False, False)
+        assert load_policy(s).calendar.is_workday(day) == (False, False)

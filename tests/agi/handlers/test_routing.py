@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
-
-from dataclasses import replace
 
 from agi import config_snapshot
 from agi.routing import EMERGENCY, SELF_SERVED, TRANSFERRED, Context
