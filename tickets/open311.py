@@ -21,10 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import ApiClient, Department, DepartmentKind, Ticket, TicketCategory, TicketChannel, Topic
+from tickets.context import Actor, record_act
 from tickets.labels import CATEGORY, label
 from tickets.serialize import iso
 from tickets.states import OPEN_STATES
-from tickets.context import Actor, record_act
 
 PUBLIC, TOKEN, OWNER = "public", "token", "owner"  # the views of a request
 

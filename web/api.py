@@ -16,8 +16,8 @@ from werkzeug.exceptions import HTTPException
 from db.models import Role, Ticket, TicketState, Topic
 from db.repositories import calls as call_repo
 from db.repositories import tickets as ticket_repo
-from tickets.errors import InvalidInput, TicketError, TicketNotFound
 from tickets import open311 as o311
+from tickets.errors import InvalidInput, TicketError, TicketNotFound
 from tickets.intake import create_ticket
 from tickets.serialize import event_as_dict, parse_time, ticket_as_dict
 from tickets.workflow import transition

@@ -23,8 +23,11 @@ from openapi_core.datatypes import RequestParameters
 from openapi_core.deserializing.exceptions import DeserializeError
 from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
 from openapi_core.templating.paths.exceptions import PathError
-from openapi_core.validation.request.exceptions import (MissingRequestBodyError, ParameterValidationError,
-                                                        SecurityValidationError)
+from openapi_core.validation.request.exceptions import (
+    MissingRequestBodyError,
+    ParameterValidationError,
+    SecurityValidationError,
+)
 from openapi_schema_validator import OAS31Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 

@@ -20,7 +20,6 @@ from schemathesis.pytest._test_builder import build_operation_test
 
 from db.session import session_scope
 from tests.fuzz.budget import HTTP
-from tests.tickets.web_fixtures import as_role, db_session, ticket_app, ticket_db  # noqa: F401
 from tickets import api_clients
 
 POSITIVE_ANSWERS = ["2xx", "3xx", "400", "401", "403", "404", "409"]

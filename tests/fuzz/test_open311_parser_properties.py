@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
 
-from tickets import open311 as o311
 from tests.fuzz.budget import PROPERTY
+from tickets import open311 as o311
 from web.edge import EdgeRequest
 
 PARAMETERS = ["service_code", "lat", "long", "address_string", "address_id", "description", "media_url",

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from db.models import Agent, Call, Ticket
 from db.session import session_scope, utcnow
-from tests.tickets.web_fixtures import as_role, db_session, post_form, post_json, ticket_app, ticket_db  # noqa: F401
+from tests.support.web import post_form, post_json
 from tickets import api_clients
 
 V2 = "/open311/v2"

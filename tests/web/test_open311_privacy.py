@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from db.session import session_scope
-from tests.tickets.web_fixtures import as_role, db_session, post_json, ticket_app, ticket_db  # noqa: F401
+from tests.support.web import post_json
 from tickets import api_clients
 
 V2 = "/open311/v2"
