@@ -16,8 +16,8 @@ which answers every error in its own format:
 3. an unknown path or method is 404/405 in the area's format (not a CSRF page);
 4. anonymous REST calls get 401 (before CSRF is looked at);
 
-then, after login and CSRF (``check_contract``, a before_request hook of the
-area's blueprint), unless the user's role may not call the view at all (the
+then, after login and CSRF (``check_contract``, an app-wide hook registered
+with the area's blueprint), unless the user's role may not call the view at all (the
 view answers 403 then):
 
 5. the request is validated against the area's OpenAPI document
@@ -47,6 +47,8 @@ TOKEN = re.compile(r"[A-Za-z0-9_.=-]{0,256}")  # URL-safe tokens, signed ones (i
 SUPERSET = {"gbk": "gb18030", "gb2312": "gb18030", "euc-cn": "gb18030", "cp936": "gb18030"}
 HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+# views that take control characters apart themselves: the login strips them and audits the attempt
+TEXT_CHECKED_BY_VIEW = {"auth.login"}
 # where a login keeps its user in the session: web.auth's own key, and Flask-Login's
 LOGIN_KEYS = ("user_id", "_user_id")
 
@@ -66,7 +68,9 @@ def register_area(bp, prefix: str, contract_name: str, render, *, login: bool = 
     """The blueprint ``bp`` serves ``prefix`` under the OpenAPI document ``contract_name``."""
     if not any(a.prefix == prefix for a in AREAS):
         AREAS.append(Area(prefix, contract_name, render, login))
-    bp.before_request(check_contract)
+    # app-wide, so other blueprints serving the prefix (e.g. /api/v1/kpis) are checked too; registered
+    # with the blueprint, hence after web.auth's login and CSRF hooks
+    bp.before_app_request(check_contract)
 
 
 def init_app(app) -> None:
@@ -121,8 +125,9 @@ def check_request():
 def check_contract():
     """5: the area's OpenAPI document (after login and CSRF; a role the view refuses anyway gets its 403)."""
     area = area_of(request.path)
-    if area is None or request.url_rule is None:
+    if area is None or request.url_rule is None or g.get("edge_contract_checked"):
         return None
+    g.edge_contract_checked = True
     roles = getattr(current_app.view_functions.get(request.endpoint), "allowed_roles", ())
     user = g.get("user")
     if roles and (user is None or user.role not in roles):
@@ -150,6 +155,8 @@ def _area_http_error(error: HTTPException):
 def text_problems() -> dict[str, str]:
     """{where: why} for text with control characters or lone surrogates anywhere in the request."""
     problems: dict[str, str] = {}
+    if request.endpoint in TEXT_CHECKED_BY_VIEW:
+        return _token_problems(problems)
     if _bad(request.path, CONTROL_IN_LINE):
         problems["path"] = "control characters are not allowed"
     for name, value in request.args.items(multi=True):
@@ -161,6 +168,10 @@ def text_problems() -> dict[str, str]:
                 problems[_printable(name)] = "control characters are not allowed"
     elif request.is_json and request.content_length != 0:
         _walk_json(request.get_json(silent=True), "", problems)
+    return _token_problems(problems)
+
+
+def _token_problems(problems: dict[str, str]) -> dict[str, str]:
     for name, sent in (("X-CSRF-Token", request.headers.get("X-CSRF-Token")),
                        ("csrf_token", request.form.get("csrf_token") if request.mimetype in FORMS else None)):
         if sent is not None and not TOKEN.fullmatch(sent):

