@@ -19,6 +19,9 @@ def create_app(config: dict | None = None) -> Flask:
     from web import database
     database.init_app(app, settings.database_url)
 
+    from web import edge
+    edge.init_app(app)  # first: charset, control characters and the OpenAPI contract, before login and CSRF
+
     from web import security_headers
     security_headers.init_app(app, https=settings.web_https, proxies=settings.web_proxies)
 

@@ -19,6 +19,7 @@ from tickets.errors import InvalidInput, TicketError
 from tickets.intake import create_ticket
 from tickets.screen_pop import caller_history, current_call, similar_open_tickets
 from tickets.workflow import transition
+from web import contract
 from web import ticket_views as tv
 from web.auth import login_required, register_home
 
@@ -84,6 +85,8 @@ def create():
                                               "topic", "urgency", "address", "district", "street", "grid",
                                               "latitude", "longitude", "description")}
     data["confidential"] = form.get("confidential", "")
+    errors.update(contract.form_errors("TicketDraft", form))  # the API's limits, for the same fields
+    errors.update(contract.form_errors("Transition", {k: v for k, v in form.items() if k in ("reason", "reply")}))
     try:
         if errors:
             raise InvalidInput.of(errors)
