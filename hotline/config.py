@@ -54,6 +54,12 @@ class Settings:
     web_proxies: int = 0                # reverse proxies in front of the panel whose X-Forwarded-* to trust
     retention_recording_days: int = 180  # recordings (录音) are deleted after this many days; 0 = kept
     retention_call_days: int = 730       # call records (来电记录) are deleted after this many days; 0 = kept
+    rating_share: int = 100              # 一次一评: percent of answered calls asked for a rating
+    outbound_caller_id: str = "12345"    # the number citizens see when the centre calls them
+    dialer_concurrency: int = 4          # outbound calls at once (外呼并发)
+    dialer_pacing_ms: int = 500          # at least this long between two originates
+    callback_window: str = "08:00-21:00"  # centre time in which callbacks are dialed (回拨时段)
+    callback_min_abandon_s: int = 5      # shorter abandons (misdials) get no callback
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -77,6 +83,12 @@ class Settings:
             web_proxies=_count(env, "HOTLINE_WEB_PROXIES", 0),
             retention_recording_days=_count(env, "HOTLINE_RETENTION_RECORDING_DAYS", 180),
             retention_call_days=_count(env, "HOTLINE_RETENTION_CALL_DAYS", 730),
+            rating_share=_count(env, "HOTLINE_RATING_SHARE", 100),
+            outbound_caller_id=env.get("HOTLINE_OUTBOUND_CALLER_ID") or "12345",
+            dialer_concurrency=_count(env, "HOTLINE_DIALER_CONCURRENCY", 4),
+            dialer_pacing_ms=_count(env, "HOTLINE_DIALER_PACING_MS", 500),
+            callback_window=env.get("HOTLINE_CALLBACK_WINDOW") or "08:00-21:00",
+            callback_min_abandon_s=_count(env, "HOTLINE_CALLBACK_MIN_ABANDON_S", 5),
         )
 
     @property
@@ -95,6 +107,12 @@ class Settings:
             "HOTLINE_WEB_PROXIES": str(self.web_proxies),
             "HOTLINE_RETENTION_RECORDING_DAYS": str(self.retention_recording_days),
             "HOTLINE_RETENTION_CALL_DAYS": str(self.retention_call_days),
+            "HOTLINE_RATING_SHARE": str(self.rating_share),
+            "HOTLINE_OUTBOUND_CALLER_ID": self.outbound_caller_id,
+            "HOTLINE_DIALER_CONCURRENCY": str(self.dialer_concurrency),
+            "HOTLINE_DIALER_PACING_MS": str(self.dialer_pacing_ms),
+            "HOTLINE_CALLBACK_WINDOW": self.callback_window,
+            "HOTLINE_CALLBACK_MIN_ABANDON_S": str(self.callback_min_abandon_s),
         }
         if self.asterisk_root is not None:
             env["HOTLINE_ASTERISK_ROOT"] = str(self.asterisk_root)
