@@ -28,6 +28,7 @@ PERIODIC: list[tuple[int, str]] = [
     (60, "tickets.jobs.watch_now"),
     # privacy: recordings and call records past their retention (HOTLINE_RETENTION_*_DAYS)
     (86400, "privacy.retention.purge_job"),
+    (60, "callbacks.jobs.place_callbacks_now"),   # 漏接回拨: list missed calls, dial what is due
 ]
 
 

@@ -15,7 +15,7 @@ from hotline.config import PROJECT_DIR
 FLOORS = [
     ["hotline"],
     ["db"],
-    ["accounts", "calls", "ivr", "kpis", "privacy", "queue_logic", "tickets"],     # domain
+    ["accounts", "callbacks", "calls", "ivr", "kpis", "privacy", "queue_logic", "tickets"],     # domain
     ["agi"],
     ["web"],
     ["ops"],
