@@ -1,6 +1,7 @@
 """漏接回拨 list rules: dedup per caller per day, short abandons, withheld numbers, window, attempts, claims."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 
@@ -128,3 +129,33 @@ def test_figures(session, settings):
     f = figures(rows)
     assert f == {"requests": 3, "dialable": 2, "reached": 1, "callback_rate": 0.5,
                  "median_seconds_to_callback": 600.0, "on_target_rate": 1.0}
+
+
+class _RecordingAmi:
+    """Answers Originate like Asterisk's AMI does (Success + ActionID); keeps what was sent."""
+
+    def __init__(self):
+        self.sent: list[dict] = []
+
+    def action(self, name, **fields):
+        self.sent.append({"Action": name, **fields})
+        return {"Response": "Success", "ActionID": f"hl-{len(self.sent)}"}
+
+
+def test_originates_carry_the_caller_id_setting_and_are_paced(session, settings):
+    from callbacks.dialer import Dialer
+
+    for caller in ("13800000009", "13800000010"):
+        _missed(session, caller, NOON_ISH)
+    rows = collect_missed_calls(session, settings, NOON_ISH)
+    session.commit()
+    slept: list[float] = []
+    ami = _RecordingAmi()
+    dialer = Dialer(dataclasses.replace(settings, outbound_caller_id="0531-12345", dialer_pacing_ms=800), ami,
+                    sleep=slept.append)
+    for row in rows:
+        dialer.originate(claim(session, row.id, by="t", concurrency=4, now=NOON_ISH))
+    assert [m["Channel"] for m in ami.sent] == ["PJSIP/13800000009@carrier", "PJSIP/13800000010@carrier"]
+    assert {m["CallerID"] for m in ami.sent} == {"0531-12345 <0531-12345>"}
+    assert [m["ChannelId"] for m in ami.sent] == [f"cb-{rows[0].id}-1", f"cb-{rows[1].id}-1"]
+    assert len(slept) == 1 and 0.7 < slept[0] <= 0.8     # the second originate waited for the pacing gap

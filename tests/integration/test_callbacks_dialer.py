@@ -104,6 +104,17 @@ def test_a_citizen_who_does_not_answer_is_no_answer(hotline, settings):
     assert callback.attempts[0].outcome == AttemptOutcome.no_answer
 
 
+def test_a_citizen_who_rejects_the_call_is_refused(hotline, settings):
+    _miss_a_call(hotline, "13900000006")
+    _citizen_phone(hotline, "13900000006", "refuse")
+    _idle_agents(hotline)
+    with hotline.pbx_ami() as ami:
+        results = place_callbacks(settings, hotline.session_factory(), ami, ring_seconds=10)
+    callback = _callback_of(hotline, "13900000006")
+    assert results[callback.id] == "refused"
+    assert callback.attempts[0].hangup_cause == "21" and callback.status == CallbackStatus.pending
+
+
 def test_one_click_puts_the_citizen_through_to_the_agent_who_clicked(hotline, settings):
     _miss_a_call(hotline, "13900000004")
     _citizen_phone(hotline, "13900000004", "answer")
