@@ -27,7 +27,8 @@ TRUNK = "carrier"                 # the PJSIP endpoint of the carrier trunk (ast
 CONTEXT = "hotline-callback"      # asterisk_conf/pbx/extensions_after_call.conf
 ATTEMPT_VARIABLE = CALLBACK_ATTEMPT   # inherited (__) onto the agent's channel
 AGENT_VARIABLE = CALLBACK_AGENT       # one-click: the agent's endpoint to ring first
-LOST_AFTER = dt.timedelta(minutes=5)   # a claimed attempt older than this had its worker die
+LOST_AFTER = dt.timedelta(minutes=5)
+CAUSE_GRACE_S = 2.0                    # after a failed OriginateResponse, how long its Hangup cause may lag   # a claimed attempt older than this had its worker die
 
 # Q.850 causes (HANGUPCAUSE) → outcome; OriginateResponse Reason (enum ast_control_frame_type) as fallback
 CAUSE_OUTCOME = {"17": AttemptOutcome.busy, "18": AttemptOutcome.no_answer, "19": AttemptOutcome.no_answer,
@@ -128,18 +129,23 @@ class Dialer:
         responses: dict[str, dict] = {}
         causes: dict[str, str] = {}
         deadline = time.monotonic() + self.ring_seconds + 15
+        failed_at: dict[str, float] = {}    # a failed originate: wait a moment for its channel's cause
         while time.monotonic() < deadline:
+            now = time.monotonic()
             done = {aid for aid, r in responses.items()
-                    if r.get("Response") == "Success" or by_channel_of(pending[aid]) in causes}
+                    if r.get("Response") == "Success" or pending[aid].channel_id in causes
+                    or now - failed_at.get(aid, now) > CAUSE_GRACE_S}
             if done >= set(pending):
                 break
             msg = self.ami.wait_event(lambda m: (m.get("Event") == "OriginateResponse" and m.get("ActionID") in pending)
                                       or (m.get("Event") == "Hangup" and m.get("Uniqueid") in by_channel),
-                                      max(0.1, deadline - time.monotonic()))
+                                      min(0.5, max(0.05, deadline - now)))
             if msg is None:
-                break
+                continue
             if msg["Event"] == "OriginateResponse":
                 responses[msg["ActionID"]] = msg
+                if msg.get("Response") != "Success":
+                    failed_at[msg["ActionID"]] = time.monotonic()
             else:
                 causes[msg["Uniqueid"]] = msg.get("Cause", "")
         results = {}
@@ -148,10 +154,6 @@ class Dialer:
             cause = causes.get(attempt.channel_id)
             results[action_id] = (outcome_of(r.get("Response", ""), r.get("Reason"), cause), r.get("Reason"), cause)
         return results
-
-
-def by_channel_of(attempt: CallbackAttempt) -> str:
-    return attempt.channel_id
 
 
 def idle_agents(ami: AmiClient, queue: str = MAIN_QUEUE) -> int:
