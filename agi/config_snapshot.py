@@ -3,7 +3,8 @@
 Lines, queues and centre switches change a few times a day; calls arrive many
 times a second. The FastAGI server keeps one snapshot and reloads it when it is
 older than ``TTL`` seconds (an admin's change, or a supervisor's surge
-announcement, takes effect within that time). One call setup then costs one
+announcement, takes effect within that time), or at once when a configuration
+change is announced (ops/config_watch.py calls ``CACHE.invalidate``). One call setup then costs one
 INSERT instead of seven queries.
 """
 from __future__ import annotations
@@ -16,10 +17,12 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from centre_config.menus import effective as effective_menus
 from db.models import CentreSetting, Line, LineMode, Queue
 from db.repositories import calendar as calendar_repo
 from hotline.calendar import WorkCalendar
 from ivr import switches
+from ivr.menu import Menu
 from queue_logic import surge
 
 TTL = 2.0
@@ -44,6 +47,7 @@ class LineInfo:
     language: str
     ivr_menu: str | None
     no_menu: bool
+    max_call_seconds: int | None = None      # the line's longest call; None = the centre's default
 
     @classmethod
     def of(cls, line: Line) -> "LineInfo":
@@ -65,6 +69,7 @@ class Snapshot:
     loaded_at: float
     source: int = 0          # which engine it came from (a process may talk to more than one database)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)   # with the admin's overrides
+    menus: dict[str, Menu] | None = None    # shipped menus with the admin's saved ones over them (None: shipped)
 
     def line(self, number: str) -> LineInfo | None:
         return self.lines.get(number)
@@ -86,7 +91,7 @@ def load(session: Session) -> Snapshot:
               for q in session.scalars(select(Queue))}
     settings = {s.key: s.value for s in session.scalars(select(CentreSetting))}
     return Snapshot(lines, queues, settings, time.monotonic(), id(session.get_bind()),
-                    calendar=calendar_repo.work_calendar(session))
+                    calendar=calendar_repo.work_calendar(session), menus=effective_menus(session))
 
 
 class SnapshotCache:

@@ -54,7 +54,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings.from_env()
     count = 0
-    with AmiClient("127.0.0.1", settings.ports.ami, "hotline", settings.secrets["ami_secret"]) as ami, \
+    with AmiClient("127.0.0.1", settings.ports.ami, *settings.ami_login("cli")) as ami, \
             open(args.output, "w", encoding="utf-8") as out:
         out.write(f"# AMI events recorded from Asterisk by bench/ami_record.py, {time.strftime('%Y-%m-%d')}\r\n\r\n")
         driver = threading.Thread(target=scenario, args=(settings,), daemon=True) if args.scenario else None

@@ -30,6 +30,7 @@ class Ports:
     web: int = 8000            # Flask panel
     carrier_sip: int = 5070    # the simulated carrier / softphone box
     carrier_ami: int = 5039
+    carrier_phones: int = 5071  # the simulated softphones' own SIP port (not the carrier trunk's address)
     rtp_start: int = 10000     # PBX media ports [rtp_start, rtp_start+999]
     carrier_rtp_start: int = 11000
 
@@ -48,6 +49,10 @@ class Settings:
     sip_bind: str = "127.0.0.1"         # set HOTLINE_SIP_BIND=0.0.0.0 for softphones on the LAN
     carrier_host: str = "127.0.0.1"     # where the carrier trunk comes from
     softphones: str = "all"             # simulated agent softphones: all, none, or "1001,1002"
+    softphone_network: str = ""         # where agents' phones may register from; "" = loopback / SIP bind's /24
+    sip_block_after: int = 5            # SIP authentication failures from one address ...
+    sip_block_window: int = 300         # ... within this many seconds block it (a dynamic ACL) ...
+    sip_block_seconds: int = 3600       # ... for this long
     timezone: str = "Asia/Shanghai"     # the centre's local time: business hours, notices, reports
     asterisk_root: Path | None = None   # a sandbox root to chroot into; None = asterisk on PATH / auto
     web_https: bool = False             # the panel is served over HTTPS (a proxy in front): Secure cookie + HSTS
@@ -77,6 +82,10 @@ class Settings:
             sip_bind=env.get("HOTLINE_SIP_BIND") or "127.0.0.1",
             carrier_host=env.get("HOTLINE_CARRIER_HOST") or "127.0.0.1",
             softphones=env.get("HOTLINE_SOFTPHONES") or "all",
+            softphone_network=env.get("HOTLINE_SOFTPHONE_NETWORK") or "",
+            sip_block_after=_positive(env, "HOTLINE_SIP_BLOCK_AFTER", 5),
+            sip_block_window=_positive(env, "HOTLINE_SIP_BLOCK_WINDOW", 300),
+            sip_block_seconds=_positive(env, "HOTLINE_SIP_BLOCK_SECONDS", 3600),
             timezone=env.get("HOTLINE_TIMEZONE") or "Asia/Shanghai",
             asterisk_root=Path(root) if root else None,
             web_https=_flag(env, "HOTLINE_WEB_HTTPS"),
@@ -113,6 +122,10 @@ class Settings:
             "HOTLINE_DIALER_PACING_MS": str(self.dialer_pacing_ms),
             "HOTLINE_CALLBACK_WINDOW": self.callback_window,
             "HOTLINE_CALLBACK_MIN_ABANDON_S": str(self.callback_min_abandon_s),
+            "HOTLINE_SOFTPHONE_NETWORK": self.softphone_network,
+            "HOTLINE_SIP_BLOCK_AFTER": str(self.sip_block_after),
+            "HOTLINE_SIP_BLOCK_WINDOW": str(self.sip_block_window),
+            "HOTLINE_SIP_BLOCK_SECONDS": str(self.sip_block_seconds),
         }
         if self.asterisk_root is not None:
             env["HOTLINE_ASTERISK_ROOT"] = str(self.asterisk_root)
@@ -153,6 +166,21 @@ class Settings:
     def secrets(self) -> "Secrets":
         return Secrets.load_or_create(self.run_dir / "secrets.json")
 
+    def ami_login(self, user: str) -> tuple[str, str]:
+        """(username, secret) of one service's own AMI user (see AMI_USERS)."""
+        if user not in AMI_USERS:
+            raise KeyError(f"no AMI user {user!r}; known: {', '.join(AMI_USERS)}")
+        return AMI_USERS[user].username, self.secrets[AMI_USERS[user].secret_name]
+
+    @property
+    def softphone_acl(self) -> str:
+        """The network agents' and supervisors' phones may use (PJSIP endpoint ACL)."""
+        if self.softphone_network:
+            return self.softphone_network
+        if self.sip_bind in ("0.0.0.0", "::") or self.sip_bind.startswith("127."):
+            return "127.0.0.0/8"
+        return f"{self.sip_bind}/24"
+
     @property
     def agi_url(self) -> str:
         return f"agi://127.0.0.1:{self.ports.agi}"
@@ -184,10 +212,65 @@ def current_settings() -> Settings:
     return Settings.from_env()
 
 
+def _positive(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        from hotline.errors import HotlineError
+
+        raise HotlineError(f"{name}={raw!r} is not a positive whole number", f"unset {name} or give e.g. {default}")
+    return value
+
+
+@dataclass(frozen=True)
+class AmiUser:
+    """One service's own AMI login (最小权限): only the classes that service needs."""
+
+    username: str
+    instance: str          # "pbx" or "carrier"
+    read: str              # AMI read classes ("" = none: action replies still come)
+    write: str             # AMI write classes
+    eventfilter: tuple[str, ...] = ()   # Asterisk 22 filters: only these events reach the session
+    purpose: str = ""
+
+    @property
+    def secret_name(self) -> str:
+        return f"ami_{self.instance}_{self.username}"
+
+
+# The events the AMI listener turns into live state (queue_logic.model, queue_logic.resync).
+LISTENER_EVENTS = (
+    "FullyBooted", "Newchannel", "Hangup",
+    "QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon",
+    "AgentCalled", "AgentRingNoAnswer", "AgentConnect", "AgentComplete", "AgentDump",
+    "QueueMemberAdded", "QueueMemberStatus", "QueueMemberPause", "QueueMemberPaused", "QueueMemberRemoved",
+    "QueueParams", "QueueMember", "QueueEntry", "QueueStatusComplete",
+)
+SECURITY_EVENTS = ("InvalidAccountID", "ChallengeResponseFailed", "InvalidPassword", "FailedACL")
+
+AMI_USERS: dict[str, AmiUser] = {u.username: u for u in (
+    AmiUser("listener", "pbx", read="system,call,agent", write="call,agent,originate",
+            eventfilter=LISTENER_EVENTS, purpose="AMI listener: live state, agent commands, listen/whisper"),
+    AmiUser("reconcile", "pbx", read="", write="system",
+            purpose="rq worker: DBGetTree/DBDel of calls parked while Python was away"),
+    AmiUser("sipguard", "pbx", read="security", write="system", eventfilter=SECURITY_EVENTS,
+            purpose="SIP guard: security events → blocklist, reload of res_pjsip"),
+    AmiUser("cli", "pbx", read="system,call,agent,user,dialplan,reporting", write="system,call,agent,user,originate,"
+            "command,reporting", purpose="the hotline CLI, benchmarks and the test harness"),
+    AmiUser("simulator", "carrier", read="call,user", write="originate",
+            purpose="citizen call simulator (`hotline call`) on the carrier instance"),
+    AmiUser("carriercli", "carrier", read="system,call,agent,user,dialplan", write="system,call,originate,command",
+            purpose="the test harness on the carrier instance"),
+)}
+
+
 class Secrets(dict):
     """Credentials generated on first use and kept (mode 0600) in the run folder, never in the repo."""
 
-    NAMES = ("ami_secret", "carrier_ami_secret", "carrier_trunk_secret", "web_secret_key")
+    NAMES = ("carrier_trunk_secret", "web_secret_key", *(u.secret_name for u in AMI_USERS.values()))
 
     @classmethod
     def load_or_create(cls, path: Path) -> "Secrets":

@@ -9,6 +9,7 @@ Live state (实时状态) written only by the AMI listener:
   stats:<day>:queue:<name>   hash: today's counters (offered, answered, abandoned...)
   stats:<day>:agent:<number> hash: today's counters (answered, talk_seconds)
   live                       pub/sub channel: "something changed" after every write
+  config:changed             pub/sub channel: a configuration change was saved (centre_config)
 Commands to the listener (登录/示忙/监听...): list ami:commands, replies in ami:reply:<id>.
 """
 from __future__ import annotations
@@ -24,6 +25,20 @@ class Keys:
     def listener_heartbeat(self) -> str:
         """Set with a short TTL by the AMI listener while its AMI connection is alive."""
         return f"{self.prefix}ami:heartbeat"
+
+    def sip_failures(self, address: str) -> str:
+        """Sorted set: times of recent SIP authentication failures from one address (SIP guard)."""
+        return f"{self.prefix}sip:failures:{address}"
+
+    @property
+    def sip_blocklist(self) -> str:
+        """Sorted set: blocked address → until (epoch seconds), applied as a PJSIP ACL."""
+        return f"{self.prefix}sip:blocklist"
+
+    @property
+    def sip_guard_heartbeat(self) -> str:
+        """Set with a short TTL by the SIP guard while it is logged in to AMI."""
+        return f"{self.prefix}sip:guard:heartbeat"
 
     @property
     def listener_status(self) -> str:
@@ -60,6 +75,11 @@ class Keys:
     def live_channel(self) -> str:
         """Pub/sub: the listener publishes here after each batch of writes (the wallboard listens)."""
         return f"{self.prefix}live"
+
+    @property
+    def config_channel(self) -> str:
+        """Pub/sub: a JSON message after every saved configuration change (the FastAGI server reloads)."""
+        return f"{self.prefix}config:changed"
 
     @property
     def commands(self) -> str:

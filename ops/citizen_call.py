@@ -30,7 +30,7 @@ class CitizenCall:
 
 
 def carrier_ami(settings: Settings) -> AmiClient:
-    return AmiClient("127.0.0.1", settings.ports.carrier_ami, "hotline", settings.secrets["carrier_ami_secret"])
+    return AmiClient("127.0.0.1", settings.ports.carrier_ami, *settings.ami_login("simulator"))
 
 
 def originate(ami: AmiClient, call: CitizenCall, trace_id: str) -> str:

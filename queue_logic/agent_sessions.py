@@ -64,7 +64,7 @@ def simulated(settings: Settings, directory: Directory) -> list[AgentInfo]:
 
 
 def pbx_ami(settings: Settings) -> AmiClient:
-    return AmiClient("127.0.0.1", settings.ports.ami, "hotline", settings.secrets["ami_secret"])
+    return AmiClient("127.0.0.1", settings.ports.ami, *settings.ami_login("cli"))
 
 
 def login_simulated_agents(settings: Settings, session_factory) -> str:

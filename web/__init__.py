@@ -46,6 +46,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     from web.open311 import bp as open311_bp
     app.register_blueprint(open311_bp)
+    from web.config_api import bp as config_api_bp
+    app.register_blueprint(config_api_bp)
+    from web.admin_config import bp as admin_config_bp
+    app.register_blueprint(admin_config_bp)
+    from web.dispatch_suggestions import bp as dispatch_suggestions_bp
+    app.register_blueprint(dispatch_suggestions_bp)
     from web.kpis import api_bp as kpis_api_bp
     from web.kpis import bp as kpis_bp
     app.register_blueprint(kpis_bp)
@@ -54,5 +60,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(account_bp)
     from web.security_admin import bp as security_admin_bp
     app.register_blueprint(security_admin_bp)
+    from web.knowledge import api_bp as knowledge_api_bp
+    from web.knowledge import bp as knowledge_bp
+    app.register_blueprint(knowledge_bp)
+    app.register_blueprint(knowledge_api_bp)
     security_headers.allow_framing_by_self(app)
     return app

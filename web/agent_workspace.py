@@ -13,6 +13,8 @@ from sqlalchemy import select
 from db.models import Department, Role, Ticket, Topic
 from db.repositories import calls as call_repo
 from hotline.caller_id import known_number
+from knowledge.errors import KnowledgeError
+from knowledge.usage import record_use
 from tickets.errors import InvalidInput, TicketError
 from tickets.intake import create_ticket
 from tickets.screen_pop import caller_history, current_call, similar_open_tickets
@@ -91,7 +93,13 @@ def create():
         if event:
             transition(s, ticket, event, tv.actor(), reason=form.get("reason"), params=tv.event_params(form),
                        policy=tv.policy())
+        if form.get("knowledge_article"):  # 直办 with a reference: the article that answered the call
+            record_use(s, form["knowledge_article"], g.user.username, call=calls[0] if calls else None, ticket=ticket)
         s.commit()
+    except KnowledgeError as refused:
+        s.rollback()
+        error = InvalidInput.of(refused.fields or {"knowledge_article": refused.message})
+        return _workspace_page(form=form, error=error), error.status
     except TicketError as refused:
         s.rollback()
         return _workspace_page(form=form, error=refused), refused.status

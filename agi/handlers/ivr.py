@@ -23,7 +23,7 @@ def handle(req: AgiRequest) -> None:
     line = config.line_by_id(call.line_id) if call is not None else config.line(req.dialed_number)
     req.session.commit()  # nothing is held while the caller listens and presses keys
 
-    result = run_menu(AgiChannel(req.agi), menu, language=language)
+    result = run_menu(AgiChannel(req.agi), menu, language=language, menus=config.menus)
     route = route_for(req, config, result, line)
     if call is not None:
         call.ivr_path = result.path[:255]

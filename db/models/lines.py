@@ -37,6 +37,10 @@ class Line(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     mode: Mapped[LineMode] = mapped_column(str_enum(LineMode))
     greeting: Mapped[str | None] = mapped_column(String(64))  # prompt name
+    # what an admin wrote for the greeting (spoken by TTS as prompt line-<number>), and an uploaded
+    # recording's prompt name (it wins over the text); ``greeting`` then names the one that plays
+    greeting_text: Mapped[str | None] = mapped_column(Text)
+    greeting_recording: Mapped[str | None] = mapped_column(String(64))
     # merged lines say "this number is now 12345" until this day
     notice_until: Mapped[dt.date | None]
     active_from: Mapped[dt.datetime | None]
@@ -49,6 +53,8 @@ class Line(Base):
     language: Mapped[str] = mapped_column(String(8), default="zh")
     ivr_menu: Mapped[str | None] = mapped_column(String(64))
     no_menu: Mapped[bool] = mapped_column(default=False)
+    # longest call on this line in seconds (TIMEOUT(absolute)); None = the centre's default
+    max_call_seconds: Mapped[int | None]
     self_service_url: Mapped[str | None] = mapped_column(String(512))
     active: Mapped[bool] = mapped_column(default=True)
     notes: Mapped[str | None] = mapped_column(Text)

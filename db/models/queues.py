@@ -31,7 +31,9 @@ class Queue(Base):
     overflow_queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id"))
     wrapup_seconds: Mapped[int] = mapped_column(default=15)
     announce_position: Mapped[bool] = mapped_column(default=True)
-    announce_frequency_seconds: Mapped[int] = mapped_column(default=30)
+    announce_frequency_seconds: Mapped[int] = mapped_column(default=45)
+    ring_timeout_seconds: Mapped[int] = mapped_column(default=15)        # ring one agent at most this long
+    periodic_announce_seconds: Mapped[int] = mapped_column(default=60)   # "please hold" every … s (0 = never)
     # GB/T 33358: answer within 15 s
     service_level_seconds: Mapped[int] = mapped_column(default=15)
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import jinja2
 
-from hotline.config import ASTERISK_CONF_DIR, Settings
+from hotline.config import AMI_USERS, ASTERISK_CONF_DIR, AmiUser, Settings
 from hotline.errors import HotlineError
 from hotline.ports import assert_free
+from ops.asterisk import run_user
 from ops.asterisk.binary import AsteriskBinary
 from ops.asterisk.sounds import build_data_dir
 
@@ -30,9 +31,19 @@ class AsteriskInstance:
     sip_port: int
     ami_port: int
     rtp_start: int
-    ami_user: str = "hotline"
-    ami_secret: str = ""
     extra: dict = field(default_factory=dict)
+
+    @property
+    def run_user(self) -> run_user.RunUser:
+        """Asterisk's own account (root only where the set-up cannot give it one: see ``reason``)."""
+        if "run_user" not in self.extra:
+            self.extra["run_user"] = run_user.resolve(self.binary)
+        return self.extra["run_user"]
+
+    @property
+    def ami_users(self) -> list[AmiUser]:
+        """This instance's AMI users (hotline.config.AMI_USERS): one per service, least privilege."""
+        return [u for u in AMI_USERS.values() if u.instance == self.name]
 
     # --- folders ------------------------------------------------------------
     @property
@@ -58,13 +69,15 @@ class AsteriskInstance:
     # --- configuration -------------------------------------------------------
     def render(self, context: dict) -> list[Path]:
         """Render ``asterisk_conf/common`` then ``asterisk_conf/<name>`` into etc/."""
-        for sub in ("etc", "log", "spool", "run", "db", "keys"):
+        for sub in ("etc", "log", "log/cdr-custom", "spool", "run", "db", "keys"):   # cdr_custom writes no folder
             (self.base_dir / sub).mkdir(parents=True, exist_ok=True)
         data_dir = build_data_dir(self.base_dir / "data", self.binary.root, self.binary.data_dir,
                                   self.settings.prompts_dir)
+        user = self.run_user
         ctx = {
             **context,
             "instance": self,
+            "run_user": user.name,
             "settings": self.settings,
             "ports": self.settings.ports,
             "base_dir": str(self.base_dir),
@@ -72,13 +85,17 @@ class AsteriskInstance:
             "data_dir": str(data_dir),
         }
         written = []
+        os.chmod(self.etc_dir, 0o700)
         for folder in (ASTERISK_CONF_DIR / "common", ASTERISK_CONF_DIR / self.name):
             env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)),
                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
             for template in sorted(folder.glob("*.conf")):
                 target = self.etc_dir / template.name
-                target.write_text(env.get_template(template.name).render(ctx))
+                _write_private(target, env.get_template(template.name).render(ctx))
                 written.append(target)
+        self.settings.ensure_dirs()
+        run_user.give([self.base_dir, self.settings.recordings_dir], user)
+        run_user.let_through(self.settings.run_dir, user)
         return written
 
     # --- process -------------------------------------------------------------
@@ -103,10 +120,14 @@ class AsteriskInstance:
         assert_free(self.settings.bind_host, self.sip_port, f"Asterisk {self.name} SIP", udp=True)
         self.settings.ensure_dirs()
         self.binary.expose(self.settings.run_dir)
-        log = open(self.log_file, "ab")
+        fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+        os.chmod(self.log_file, 0o640)
+        log = os.fdopen(fd, "ab")
+        # umask 027: Asterisk's own logs (messages, security, cdr) are 0640, its folders 0750
         proc = subprocess.Popen(self.binary.command("-C", str(self.config_file), "-f", "-n", "-q"),
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, umask=0o027)
+        log.close()   # the child has its own copy
         self.pid_file.write_text(str(proc.pid))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -150,6 +171,16 @@ class AsteriskInstance:
 
     def reload(self) -> None:
         self.cli("core reload")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a rendered file 0600 from the first byte (manager.conf, pjsip.conf hold secrets)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:

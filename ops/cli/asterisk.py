@@ -46,6 +46,34 @@ def asterisk_up() -> None:
         click.echo(f"asterisk-{name}: {'started' if started else 'already running'} (pid {pid})")
 
 
+@asterisk.command("guard")
+def asterisk_guard() -> None:
+    """SIP guard (foreground): block addresses that keep failing SIP authentication."""
+    from ops.asterisk.sip_guard import main
+
+    common.setup_logging()
+    settings = common.settings()
+    main(settings, _instances(settings)[0].etc_dir)
+
+
+@asterisk.command("unblock")
+@click.argument("address")
+def asterisk_unblock(address: str) -> None:
+    """Lift the SIP guard's block of ADDRESS (the guard applies it within a second)."""
+    import ipaddress
+
+    from hotline.redis_conn import redis_client
+    from ops.asterisk.sip_guard import SipGuard
+
+    try:
+        address = str(ipaddress.ip_address(address))
+    except ValueError:
+        raise click.BadParameter(f"{address!r} is not an IP address") from None
+    settings = common.settings()
+    guard = SipGuard(settings, redis_client(settings, check=True), _instances(settings)[0].etc_dir)
+    click.echo(f"{address}: {'unblocked' if guard.unblock(address) else 'was not blocked'}")
+
+
 @asterisk.command("down")
 def asterisk_down() -> None:
     """Stop both instances."""

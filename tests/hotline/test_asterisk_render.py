@@ -7,16 +7,19 @@ import pytest
 
 import hotline.dialplan as variables
 from agi.handlers import HANDLERS
-from hotline.config import ASTERISK_CONF_DIR, Settings
+from hotline.config import AMI_USERS, ASTERISK_CONF_DIR, Settings
 from ops.asterisk import render
 from ops.asterisk.binary import AsteriskBinary
 
 AGENTS = [{"number": "1001", "name": "张伟", "sip_username": "agent1001", "sip_secret": "pw-one"},
           {"number": "1004", "name": "Emily", "sip_username": "agent1004", "sip_secret": "pw-four"}]
+TIMINGS = {"ring_timeout_seconds": 15, "announce_position": True, "announce_frequency_seconds": 45,
+           "periodic_announce_seconds": 60}
 QUEUES = [{"name": "12345", "display_name": "12345 普通话", "strategy": "rrmemory", "wrapup_seconds": 15,
-           "service_level_seconds": 15, "members": [dict(AGENTS[0], penalty=0)]},
+           "service_level_seconds": 15, "members": [dict(AGENTS[0], penalty=0)], **TIMINGS},
           {"name": "english", "display_name": "English desk", "strategy": "rrmemory", "wrapup_seconds": 15,
-           "service_level_seconds": 15, "members": [dict(AGENTS[1], penalty=0), dict(AGENTS[0], penalty=1)]}]
+           "service_level_seconds": 15, "members": [dict(AGENTS[1], penalty=0), dict(AGENTS[0], penalty=1)],
+           **TIMINGS, "ring_timeout_seconds": 25, "announce_position": False}]
 
 SUPERVISORS = [{"username": "supervisor", "name": "值班长", "sip_username": "sup-supervisor", "sip_secret": "pw-sup"},
                {"username": "night", "name": "夜班", "sip_username": "sup-night", "sip_secret": "pw-night"}]
@@ -44,14 +47,70 @@ def sections(text: str) -> list[tuple[str, dict[str, list[str]]]]:
     return out
 
 
-def test_ami_is_loopback_only_with_the_generated_secret(rendered):
+def test_ami_is_loopback_only_one_user_per_service_with_its_own_secret(rendered):
     settings, pbx_etc, carrier_etc = rendered
-    ami = dict(sections((pbx_etc / "manager.conf").read_text()))
-    assert ami["general"]["bindaddr"] == ["127.0.0.1"]
-    assert ami["general"]["port"] == [str(settings.ports.ami)]
-    assert ami["hotline"]["secret"] == [settings.secrets["ami_secret"]]
-    carrier_ami = dict(sections((carrier_etc / "manager.conf").read_text()))
-    assert carrier_ami["hotline"]["secret"] == [settings.secrets["carrier_ami_secret"]]
+    for etc, instance in ((pbx_etc, "pbx"), (carrier_etc, "carrier")):
+        ami = dict(sections((etc / "manager.conf").read_text()))
+        assert ami["general"]["bindaddr"] == ["127.0.0.1"]
+        users = {name: body for name, body in ami.items() if name != "general"}
+        assert set(users) == {u.username for u in AMI_USERS.values() if u.instance == instance}
+        for name, body in users.items():
+            user = AMI_USERS[name]
+            assert body["secret"] == [settings.ami_login(name)[1]]
+            assert body["read"] == [user.read] and body["write"] == [user.write]
+            assert body["permit"] == ["127.0.0.1/255.255.255.255"]
+    assert dict(sections((pbx_etc / "manager.conf").read_text()))["general"]["port"] == [str(settings.ports.ami)]
+
+
+def test_the_listener_and_the_guard_have_event_filters(rendered):
+    _, pbx_etc, _ = rendered
+    text = (pbx_etc / "manager.conf").read_text()
+    listener = text.split("[listener]")[1].split("\n[")[0]
+    filters = re.findall(r"^eventfilter\(action\(include\),name\((\w+)\)\) =$", listener, flags=re.M)
+    assert tuple(filters) == AMI_USERS["listener"].eventfilter and "VarSet" not in filters
+    guard = text.split("[sipguard]")[1].split("\n[")[0]
+    assert "name(ChallengeResponseFailed)" in guard
+
+
+def test_rendered_files_are_private(rendered):
+    import stat
+
+    _, pbx_etc, carrier_etc = rendered
+    for etc in (pbx_etc, carrier_etc):
+        assert stat.S_IMODE(etc.stat().st_mode) == 0o700
+        for path in etc.glob("*.conf"):
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def test_the_carrier_is_known_by_address_and_port_and_fenced_by_an_acl(rendered):
+    settings, pbx_etc, _ = rendered
+    text = (pbx_etc / "pjsip.conf").read_text()
+    found = sections(text)
+    assert dict(found)["global"]["endpoint_identifier_order"] == ["ip,username,anonymous"]
+    carrier = {body["type"][0]: body for name, body in found if name == "carrier"}
+    assert carrier["identify"]["match"] == [f"127.0.0.1:{settings.ports.carrier_sip}"]
+    assert carrier["endpoint"]["acl"] == ["carrier"] and carrier["endpoint"]["trust_id_inbound"] == ["yes"]
+    trusting = [name for name, body in found if body.get("trust_id_inbound") == ["yes"]]
+    assert trusting == ["carrier"]                     # no other endpoint's caller ID is believed
+    for name, body in found:
+        if body.get("type") == ["endpoint"] and name != "carrier":
+            assert body["acl"] == ["softphones"], name
+    assert "#tryinclude pjsip_blocklist.conf" in text
+    acl = dict(sections((pbx_etc / "acl.conf").read_text()))
+    assert acl["carrier"]["permit"] == ["127.0.0.1"] and acl["softphones"]["permit"] == ["127.0.0.0/8"]
+    assert "0.0.0.0/0.0.0.0" in acl["carrier"]["deny"]
+
+
+def test_simulated_softphones_speak_from_their_own_port(rendered):
+    settings, _, carrier_etc = rendered
+    found = sections((carrier_etc / "pjsip.conf").read_text())
+    phones = dict((name, body) for name, body in found if name == "transport-phones")
+    assert phones["transport-phones"]["bind"] == [f"127.0.0.1:{settings.ports.carrier_phones}"]
+    for name, body in found:
+        if body.get("type") == ["registration"] or (name.startswith("phone-") and body.get("type") == ["endpoint"]):
+            assert body["transport"] == ["transport-phones"], name
+    trunk = next(body for name, body in found if name == "hotline" and body["type"] == ["endpoint"])
+    assert trunk["transport"] == ["transport-udp"]
 
 
 def test_every_agent_gets_an_endpoint_auth_and_aor(rendered):
@@ -73,6 +132,15 @@ def test_queues_have_no_static_members_agents_log_in(rendered):
     assert all("member" not in body for body in queues.values())
     assert queues["general"]["persistentmembers"] == ["yes"]
     assert queues["12345"]["wrapuptime"] == ["15"]
+
+
+def test_queue_timings_come_from_the_database(rendered):
+    _, pbx_etc, _ = rendered
+    queues = dict(sections((pbx_etc / "queues.conf").read_text()))
+    assert queues["12345"]["timeout"] == ["15"] and queues["english"]["timeout"] == ["25"]
+    assert queues["12345"]["announce-position"] == ["yes"] and queues["english"]["announce-position"] == ["no"]
+    assert queues["12345"]["announce-frequency"] == ["45"]
+    assert queues["12345"]["periodic-announce-frequency"] == ["60"]
 
 
 def test_carrier_registers_only_the_chosen_softphones(rendered):

@@ -7,8 +7,9 @@ from tests.support.telephony import start_hotline, stop_hotline
 
 
 @pytest.fixture(scope="module")
-def hotline(tmp_path_factory):
-    system = start_hotline(tmp_path_factory.mktemp("hotline-run"))
+def hotline(request, tmp_path_factory):
+    """A module may set HOTLINE_ENV (extra settings, e.g. HOTLINE_SIP_BIND) for its installation."""
+    system = start_hotline(tmp_path_factory.mktemp("hotline-run"), extra_env=getattr(request.module, "HOTLINE_ENV", None))
     yield system
     stop_hotline(system)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -35,7 +36,7 @@ def new_ticket(client, **overrides):
 
 def test_the_document_is_valid_openapi_and_covers_every_route(ticket_app):
     validate_spec(DOC)
-    routes = {(rule.rule.removeprefix("/api/v1").replace("<number>", "{number}"), method.lower())
+    routes = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1")), method.lower())
               for rule in ticket_app.url_map.iter_rules() if rule.rule.startswith("/api/v1")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     documented = {(path, method) for path, item in DOC["paths"].items() for method in item if method != "parameters"}

@@ -1,7 +1,7 @@
 """callbacks: the rating after the call (一次一评) and the missed-call callback list (漏接回拨)
 
 Revision ID: 0011
-Revises: 0007 (the lead re-chains: written against "0003" plus main's 0004/0007)
+Revises: 0010 (after merging main: 0008-0010; the lead re-chains)
 Create Date: 2026-12-01
 """
 from typing import Sequence, Union
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: Union[str, Sequence[str], None] = "0007"
+down_revision: Union[str, Sequence[str], None] = "0010"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
