@@ -92,7 +92,7 @@ def call_back_by_agent(callback_id: int, agent_number: str, settings: Settings |
 
 
 def _pbx_ami(settings: Settings) -> AmiClient:
-    return AmiClient("127.0.0.1", settings.ports.ami, "hotline", settings.secrets["ami_secret"])
+    return AmiClient("127.0.0.1", settings.ports.ami, *settings.ami_login("dialer"))
 
 
 def place_callbacks_now() -> dict[int, str]:

@@ -249,6 +249,8 @@ LISTENER_EVENTS = (
     "QueueMemberAdded", "QueueMemberStatus", "QueueMemberPause", "QueueMemberPaused", "QueueMemberRemoved",
     "QueueParams", "QueueMember", "QueueEntry", "QueueStatusComplete",
 )
+# The events the outbound dialer reads: each attempt's answer and its channel's hangup cause.
+DIALER_EVENTS = ("OriginateResponse", "Hangup")
 SECURITY_EVENTS = ("InvalidAccountID", "ChallengeResponseFailed", "InvalidPassword", "FailedACL")
 
 AMI_USERS: dict[str, AmiUser] = {u.username: u for u in (
@@ -260,6 +262,8 @@ AMI_USERS: dict[str, AmiUser] = {u.username: u for u in (
             purpose="SIP guard: security events → blocklist, reload of res_pjsip"),
     AmiUser("cli", "pbx", read="system,call,agent,user,dialplan,reporting", write="system,call,agent,user,originate,"
             "command,reporting", purpose="the hotline CLI, benchmarks and the test harness"),
+    AmiUser("dialer", "pbx", read="call,agent", write="originate", eventfilter=DIALER_EVENTS,
+            purpose="rq worker: the outbound dialer of callbacks (callbacks/dialer.py): Originate, its outcome"),
     AmiUser("simulator", "carrier", read="call,user", write="originate",
             purpose="citizen call simulator (`hotline call`) on the carrier instance"),
     AmiUser("carriercli", "carrier", read="system,call,agent,user,dialplan", write="system,call,originate,command",

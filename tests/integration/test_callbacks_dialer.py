@@ -17,12 +17,18 @@ from callbacks.jobs import call_back_by_agent, place_callbacks
 from callbacks.rules import window_of
 from db.models import AttemptOutcome, Callback, CallbackAttempt, CallbackStatus
 from db.session import utcnow
+from hotline.ami import AmiClient
 from hotline.config import PROJECT_DIR
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.asterisk
 
 AGENTS = ("agent1001", "agent1002", "agent1003", "agent1004")
+
+
+def _dialer_ami(hotline) -> AmiClient:
+    """The worker's own AMI user (least privilege: originate, call and agent events)."""
+    return AmiClient("127.0.0.1", hotline.settings.ports.ami, *hotline.settings.ami_login("dialer"))
 
 
 @pytest.fixture
@@ -63,7 +69,7 @@ def test_a_missed_call_is_called_back_and_reaches_an_agent(hotline, settings):
     _citizen_phone(hotline, "13900000001", "answer")
     hotline.carrier.cli("dialplan set global CITIZEN_TALK 15")
     _idle_agents(hotline)
-    with hotline.pbx_ami() as ami:
+    with _dialer_ami(hotline) as ami:
         results = place_callbacks(settings, hotline.session_factory(), ami, ring_seconds=10)
     callback = _callback_of(hotline, "13900000001")
     assert results[callback.id] == "reached"
@@ -84,7 +90,7 @@ def test_a_busy_citizen_gets_a_later_attempt(hotline, settings):
     _citizen_phone(hotline, "13900000002", "busy")
     _idle_agents(hotline)
     before = utcnow()
-    with hotline.pbx_ami() as ami:
+    with _dialer_ami(hotline) as ami:
         results = place_callbacks(settings, hotline.session_factory(), ami, ring_seconds=10)
     callback = _callback_of(hotline, "13900000002")
     assert results[callback.id] == "busy"
@@ -97,7 +103,7 @@ def test_a_citizen_who_does_not_answer_is_no_answer(hotline, settings):
     _miss_a_call(hotline, "13900000003")
     _citizen_phone(hotline, "13900000003", "noanswer")
     _idle_agents(hotline)
-    with hotline.pbx_ami() as ami:
+    with _dialer_ami(hotline) as ami:
         results = place_callbacks(settings, hotline.session_factory(), ami, ring_seconds=4)
     callback = _callback_of(hotline, "13900000003")
     assert results[callback.id] == "no_answer"
@@ -108,7 +114,7 @@ def test_a_citizen_who_rejects_the_call_is_refused(hotline, settings):
     _miss_a_call(hotline, "13900000006")
     _citizen_phone(hotline, "13900000006", "refuse")
     _idle_agents(hotline)
-    with hotline.pbx_ami() as ami:
+    with _dialer_ami(hotline) as ami:
         results = place_callbacks(settings, hotline.session_factory(), ami, ring_seconds=10)
     callback = _callback_of(hotline, "13900000006")
     assert results[callback.id] == "refused"
@@ -123,7 +129,7 @@ def test_one_click_puts_the_citizen_through_to_the_agent_who_clicked(hotline, se
         collect_missed_calls(session, settings)
         session.commit()
     callback_id = _callback_of(hotline, "13900000004").id
-    with hotline.pbx_ami() as ami:
+    with _dialer_ami(hotline) as ami:
         results = call_back_by_agent(callback_id, "1002", settings, hotline.session_factory(), ami)
     assert results == {callback_id: "reached"}
     wait_for(lambda: _callback_of(hotline, "13900000004").attempts[0].agent_id is not None, 25,
@@ -148,7 +154,7 @@ def test_a_killed_worker_never_dials_the_same_attempt_twice(hotline, settings):
         worker.send_signal(signal.SIGKILL)
         worker.wait()
     # a new worker run: the request is out (claimed), so it is not dialed again
-    with hotline.pbx_ami() as ami:
+    with _dialer_ami(hotline) as ami:
         assert place_callbacks(settings, hotline.session_factory(), ami, ring_seconds=4) == {}
     callback = _callback_of(hotline, "13900000005")
     assert callback.status == CallbackStatus.dialing and [a.outcome for a in callback.attempts] == ["claimed"]
