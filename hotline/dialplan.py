@@ -55,6 +55,10 @@ LANGUAGE = "HOTLINE_LANGUAGE"               # CHANNEL(language) for prompts: zh 
 TRANSFER_TARGET = "HOTLINE_TRANSFER_TARGET" # dial string for route "transfer"
 TRANSFER_KIND = "HOTLINE_TRANSFER_KIND"     # what an answered transfer means: transferred | emergency | self_served
 
+# --- after the call and callbacks (extensions_after_call.conf, callbacks/dialer.py) ------
+CALLBACK_ATTEMPT = "HOTLINE_CALLBACK_ATTEMPT"   # inherited: the dialer's attempt (= Originate ChannelId)
+CALLBACK_AGENT = "HOTLINE_CALLBACK_AGENT"       # one-click: the endpoint of the agent who clicked, rung first
+
 # --- agents' feature codes (extensions_agents.conf, handler agent_queues) -------
 AGENT_QUEUES = "HOTLINE_AGENT_QUEUES"       # "12345:0&overflow:0": queues and penalties an agent joins
 AGENT_MEMBER = "HOTLINE_AGENT_MEMBER"       # app_queue MemberName, "1001 张伟"

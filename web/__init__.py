@@ -43,6 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(review_bp)
     from web.ticket_admin import bp as ticket_admin_bp
     app.register_blueprint(ticket_admin_bp)
+    from web.callbacks import bp as callbacks_bp
+    app.register_blueprint(callbacks_bp)
     from web.api import bp as api_bp
     app.register_blueprint(api_bp)
     from web.open311 import bp as open311_bp

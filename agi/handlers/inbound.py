@@ -29,7 +29,7 @@ def apply_route(req: AgiRequest, route: Route, *, prompts: tuple[str, ...] = (),
     An empty HOTLINE_ROUTE after it means Python failed: the dialplan falls back.
     """
     values = {
-        v.ROUTE: route.kind, v.QUEUE: route.queue, v.QUEUE_OPTIONS: "t",
+        v.ROUTE: route.kind, v.QUEUE: route.queue, v.QUEUE_OPTIONS: "tc",  # c: the caller stays when the agent hangs up (一次一评)
         v.QUEUE_TIMEOUT: route.queue_timeout or "", v.OVERFLOW_QUEUE: route.overflow_queue or "",
         v.TRANSFER_TARGET: route.transfer_target or "", v.TRANSFER_KIND: route.transfer_kind or "",
         v.LANGUAGE: route.language, v.PROMPTS: "&".join(prompts), v.MENU: menu or "", v.LINE: line_number or "",

@@ -1,6 +1,7 @@
 """All models, importable from one place: ``from db.models import Line, Call``."""
 from db.models.base import NAMING_CONVENTION, Base, str_enum
 from db.models.calendar import CalendarDay
+from db.models.callbacks import AttemptOutcome, Callback, CallbackAttempt, CallbackStatus, callback_calls
 from db.models.calls import Call, CallOutcome
 from db.models.config import ConfigVersion, IvrMenu, ScheduledChange
 from db.models.departments import Department, DepartmentKind
@@ -46,7 +47,12 @@ __all__ = [
     "TicketState",
     "Topic",
     "Base",
+    "AttemptOutcome",
     "Call",
+    "Callback",
+    "CallbackAttempt",
+    "CallbackStatus",
+    "callback_calls",
     "CentreSetting",
     "CallOutcome",
     "ConfigVersion",

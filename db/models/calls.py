@@ -63,6 +63,10 @@ class Call(Base):
     wait_seconds: Mapped[float | None]
     talk_seconds: Mapped[float | None]
     hangup_cause: Mapped[str | None] = mapped_column(String(32))
+    # 一次一评: the citizen's own key after the agent hung up, 1 very satisfied … 5 very dissatisfied;
+    # None = not asked, or no valid key (never taken as "satisfied")
+    rating: Mapped[int | None]
+    rating_offered_at: Mapped[dt.datetime | None]   # the agent hung up and the survey started
 
     line: Mapped[Line | None] = relationship()
     department: Mapped[Department | None] = relationship()

@@ -144,6 +144,7 @@ class Ticket(Base):
     archived_at: Mapped[dt.datetime | None]
     reply: Mapped[str | None] = mapped_column(Text)  # 答复 / the answer given on the call
     satisfaction: Mapped[Satisfaction | None] = mapped_column(str_enum(Satisfaction, 24))
+    call_rating: Mapped[int | None]   # 一次一评 of the call the ticket was made from (calls.rating)
     reopen_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     # --- deadlines (时限), UTC; ``deadline_estimated`` = the calendar did not know a year ---

@@ -15,7 +15,7 @@ from hotline.config import PROJECT_DIR
 FLOORS = [
     ["hotline"],
     ["db"],
-    ["accounts", "calls", "centre_config", "dispatch_suggest", "ivr", "knowledge", "kpis", "privacy", "queue_logic",
+    ["accounts", "callbacks", "calls", "centre_config", "dispatch_suggest", "ivr", "knowledge", "kpis", "privacy", "queue_logic",
      "tickets"],     # domain
     ["agi"],
     ["web"],
