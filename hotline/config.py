@@ -59,6 +59,9 @@ class Settings:
     web_proxies: int = 0                # reverse proxies in front of the panel whose X-Forwarded-* to trust
     retention_recording_days: int = 180  # recordings (录音) are deleted after this many days; 0 = kept
     retention_call_days: int = 730       # call records (来电记录) are deleted after this many days; 0 = kept
+    load_trunk_port: int = 0             # `hotline load`: a second trunk for the load generator's callers
+                                         # from 127.0.0.1 this port (same context as the carrier); 0 = off
+    agi_timing: bool = False             # the FastAGI server logs each handler's time ("AGI timing")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -86,6 +89,8 @@ class Settings:
             web_proxies=_count(env, "HOTLINE_WEB_PROXIES", 0),
             retention_recording_days=_count(env, "HOTLINE_RETENTION_RECORDING_DAYS", 180),
             retention_call_days=_count(env, "HOTLINE_RETENTION_CALL_DAYS", 730),
+            load_trunk_port=_count(env, "HOTLINE_LOAD_TRUNK_PORT", 0),
+            agi_timing=_flag(env, "HOTLINE_AGI_TIMING"),
         )
 
     @property
@@ -108,6 +113,8 @@ class Settings:
             "HOTLINE_SIP_BLOCK_AFTER": str(self.sip_block_after),
             "HOTLINE_SIP_BLOCK_WINDOW": str(self.sip_block_window),
             "HOTLINE_SIP_BLOCK_SECONDS": str(self.sip_block_seconds),
+            "HOTLINE_LOAD_TRUNK_PORT": str(self.load_trunk_port),
+            "HOTLINE_AGI_TIMING": "1" if self.agi_timing else "0",
         }
         if self.asterisk_root is not None:
             env["HOTLINE_ASTERISK_ROOT"] = str(self.asterisk_root)

@@ -55,7 +55,8 @@ def serve_agi(settings: Settings) -> None:
     from agi.server import FastAgiServer
     from ops import config_watch
 
-    server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, session_factory_for(settings.database_url))
+    server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, session_factory_for(settings.database_url),
+                           timing=settings.agi_timing)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
