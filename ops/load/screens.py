@@ -29,6 +29,7 @@ class ScreenStats:
     lags: list[float] = field(default_factory=list)
     polls: int = 0
     polls_failed: int = 0
+    poll_errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def error(self, text: str) -> None:
@@ -110,16 +111,21 @@ def _stream(host, port, path, cookie, until, stats: ScreenStats, probes: Probes)
 def _poll(host, port, cookie, until, stats: ScreenStats) -> None:
     while time.monotonic() < until:
         conn = http.client.HTTPConnection(host, port, timeout=5)
+        why = ""
         try:
             conn.request("GET", "/agent/current-call.json", headers={"Cookie": cookie, "Accept": "application/json"})
-            ok = conn.getresponse().status == 200
-        except (OSError, http.client.HTTPException):
-            ok = False
+            status = conn.getresponse().status
+            why = "" if status == 200 else f"HTTP {status}"
+        except (OSError, http.client.HTTPException) as exc:
+            why = f"{type(exc).__name__}: {exc}"
         finally:
             conn.close()
         with stats.lock:
             stats.polls += 1
-            stats.polls_failed += 0 if ok else 1
+            if why:
+                stats.polls_failed += 1
+                if len(stats.poll_errors) < 5:
+                    stats.poll_errors.append(why)
         time.sleep(POLL_EVERY)
 
 
