@@ -55,6 +55,7 @@ def load() -> None:
 @click.option("--number", default="12345", show_default=True, help="the number the citizens dial")
 @click.option("--patience", type=float, default=60.0, show_default=True, help="mean extra patience, s (exponential)")
 @click.option("--patience-min", type=float, default=10.0, show_default=True, help="least patience, s")
+@click.option("--patience-max", type=float, default=0.0, help="most patience, s (0: min + 6 x mean)")
 @click.option("--ring", default="1-4", show_default=True, help="agents answer after MIN-MAX s of ringing")
 @click.option("--talk", default="30-240", show_default=True, help="agents talk MIN-MAX s (uniform)")
 @click.option("--curve", default="", help="a compressed day: FRACTION:FACTOR,... of the rate")
@@ -64,14 +65,15 @@ def load() -> None:
 @click.option("--supervisor", default="", help="login for the wallboards (password: $HOTLINE_LOAD_SUPERVISOR_PASSWORD)")
 @click.option("--agent-user", default="", help="login for agent screens (password: $HOTLINE_LOAD_AGENT_PASSWORD)")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="also write the report here (JSON)")
-def run_cmd(rate, seconds, agent_count, queue, number, patience, patience_min, ring, talk, curve, wallboards,
+def run_cmd(rate, seconds, agent_count, queue, number, patience, patience_min, patience_max, ring, talk, curve, wallboards,
             agent_screens, web_url, supervisor, agent_user, out) -> None:
     """Offer calls for SECONDS at RATE to AGENTS simulated agents; print the report (JSON)."""
     from ops.load.run import LoadPlan, run
 
     settings = common.settings()
     plan = LoadPlan(rate=rate, seconds=seconds, agents=agent_count, queue=queue, service=number,
-                    patience_mean_s=patience, patience_min_s=patience_min, ring_s=_range(ring, "--ring"),
+                    patience_mean_s=patience, patience_min_s=patience_min,
+                    patience_max_s=patience_max, ring_s=_range(ring, "--ring"),
                     talk_s=_range(talk, "--talk"), curve=_curve(curve), wallboards=wallboards,
                     agent_screens=agent_screens, web_url=web_url,
                     supervisor_login=_login(supervisor, "HOTLINE_LOAD_SUPERVISOR_PASSWORD"),

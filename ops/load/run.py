@@ -32,6 +32,7 @@ class LoadPlan:
     digit: str = "1"                  # pressed in the menu (1 = 人工服务)
     patience_mean_s: float = 60.0     # exponential patience on top of patience_min_s
     patience_min_s: float = 10.0
+    patience_max_s: float = 0.0       # 0: min + 6 × mean
     ring_s: tuple[float, float] = (1.0, 4.0)
     talk_s: tuple[float, float] = (30.0, 240.0)
     curve: tuple[tuple[float, float], ...] = ()    # (fraction of the run, rate factor), a compressed day
@@ -50,12 +51,14 @@ class LoadPlan:
             raise HotlineError(f"{self.agents} agents is out of range", "simulate 1 to 500 agents")
         if self.talk_s[0] > self.talk_s[1] or self.ring_s[0] > self.ring_s[1]:
             raise HotlineError("a range's minimum is above its maximum", "give ranges as MIN-MAX")
+        if self.patience_max_s and self.patience_max_s < self.patience_min_s:
+            raise HotlineError("--patience-max is below --patience-min", "give a larger --patience-max (or 0)")
         if (self.wallboards or self.agent_screens) and not self.web_url:
             raise HotlineError("screens need the panel's address", "pass --web http://127.0.0.1:PORT")
 
     @property
     def patience_cap_s(self) -> float:
-        return self.patience_min_s + 6 * self.patience_mean_s
+        return self.patience_max_s or self.patience_min_s + 6 * self.patience_mean_s
 
     def factor(self, fraction: float) -> float:
         """The day curve's rate factor at ``fraction`` of the run (linear between points)."""
@@ -135,6 +138,7 @@ def run(settings: Settings, plan: LoadPlan, work: Path, echo=print) -> dict:
     offered_grid = math.ceil(plan.rate * plan.seconds / ACCEPT)
     caller_file = scenarios.fill("caller_uac.xml", work, {
         "accept": ACCEPT, "patience_ms": _ms(plan.patience_mean_s), "patience_min_ms": _ms(plan.patience_min_s),
+        "patience_max_ms": _ms(plan.patience_cap_s),
         "caller_prefix": caller_prefix, "voice_pcap": scenarios.VOICE_PCAP,
         "dtmf_pcap": scenarios.dtmf_pcap(plan.digit), "dtmf_after_ms": 3000, "digit": plan.digit})
     stats = None
