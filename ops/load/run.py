@@ -164,13 +164,17 @@ def run(settings: Settings, plan: LoadPlan, work: Path, echo=print) -> dict:
         sampler = report.ProcessSampler(_pids(settings, callers, uas)).start()
         if plan.curve:
             threading.Thread(target=_follow_curve, args=(plan, callers, started), daemon=True).start()
-        callers.wait(plan.seconds + tail + 15)
+        callers_rc = callers.wait(plan.seconds + tail + 15)
         elapsed = time.monotonic() - started
         processes = sampler.stop()
     finally:
         uas.stop()
-    records = _settled_records(settings, f"139{caller_prefix}%", since)
     outcomes = report.sipp_outcomes(callers.log_lines())
+    if not outcomes.get("offered"):
+        out = (work / "callers.out").read_text(errors="replace")[-1500:]
+        raise HotlineError(f"the callers' sipp stopped (exit {callers_rc}) after offering "
+                           f"{outcomes.get('offered', 0)} calls:\n{out}", f"see {work}/callers.*")
+    records = _settled_records(settings, f"139{caller_prefix}%", since)
     recordings = report.check_recordings(records.pop("recording_files"))
     result = {
         "plan": {k: v for k, v in asdict(plan).items() if k not in ("supervisor_login", "agent_login")},
@@ -179,6 +183,7 @@ def run(settings: Settings, plan: LoadPlan, work: Path, echo=print) -> dict:
                   "setups_failed": outcomes.get("offered", 0) - outcomes.get("connected", 0),
                   "caller_hung_up": outcomes.get("abandoned", 0),
                   "ended_by_hotline": outcomes.get("ended by the hotline", 0),
+                  "sipp_exit": callers_rc,   # 0: every call passed, 1: some failed, -9: killed at the bound
                   "sipp_errors": len(callers.errors().split("Aborting")) - 1 if callers.errors() else 0},
         "records": records,
         "records_missing": outcomes.get("connected", 0) - records["records"],
