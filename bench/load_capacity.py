@@ -7,7 +7,8 @@
 
 Starts the hotline as the integration tests do (tests/support/telephony.start_hotline: PBX +
 carrier simulator + FastAGI, own run folder, Redis prefix and port block) with the load trunk
-(HOTLINE_LOAD_TRUNK_PORT) and AGI timing on, the panel as `hotline web serve` runs it, logs the
+(HOTLINE_LOAD_TRUNK_PORT) and AGI timing on, the panel as `hotline web serve` runs it and the
+AMI listener (live state, the wallboard's pushes), logs the
 demo agents out of the queue, then runs `hotline load run` with the arguments given and prints
 its JSON report. Everything it starts is stopped at the end.
 """
@@ -38,6 +39,7 @@ def main() -> None:
         "HOTLINE_SOFTPHONES": "1001,1002,1003,1004"})
     try:
         hotline.start_service("web")
+        hotline.start_service("ami")     # the AMI listener: live state and the wallboard's pushes
         with hotline.session_factory()() as session:
             demo = [a for n, a in load_directory(session).agents.items() if n in {"1001", "1002", "1003", "1004"}]
         with hotline.pbx_ami() as ami:
