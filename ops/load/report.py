@@ -137,6 +137,35 @@ class ProcessSampler:
         return out
 
 
+class CallCounter:
+    """Calls and channels up on the PBX (``core show channels count``) every ``every`` s."""
+
+    def __init__(self, pbx, every: float = 5.0):
+        self.pbx, self.every, self.samples = pbx, every, []
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "CallCounter":
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                out = self.pbx.cli("core show channels count", check=False, timeout=10)
+            except Exception:     # a busy PBX may not answer the CLI in time: that sample is lost
+                continue
+            calls, channels = re.search(r"(\d+) active calls?", out), re.search(r"(\d+) active channels?", out)
+            if calls and channels:
+                self.samples.append((int(calls.group(1)), int(channels.group(1))))
+
+    def stop(self) -> dict:
+        self._stop.set()
+        self.thread.join(timeout=self.every + 15)
+        return {"samples": len(self.samples), "peak_calls": max((c for c, _ in self.samples), default=None),
+                "peak_channels": max((h for _, h in self.samples), default=None)}
+
+
 def machine_load() -> dict:
     load1, load5, _ = psutil.getloadavg()
     return {"cpus": psutil.cpu_count(), "loadavg_1m": round(load1, 2), "loadavg_5m": round(load5, 2),

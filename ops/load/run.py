@@ -95,6 +95,12 @@ def _pids(settings: Settings, *runs: sipp.SippRun) -> dict[str, int]:
     return pids
 
 
+def _pbx(settings: Settings):
+    from ops.asterisk import binary, render
+
+    return render.instances(settings, binary.locate(settings.asterisk_root))[0]
+
+
 def _follow_curve(plan: LoadPlan, callers: sipp.SippRun, started: float) -> None:
     while callers.process.poll() is None:
         elapsed = time.monotonic() - started
@@ -154,7 +160,6 @@ def run(settings: Settings, plan: LoadPlan, work: Path, echo=print) -> dict:
             stats, _threads = screens.open_screens(plan.web_url, plan.wallboards, plan.agent_screens, cookies,
                                                    plan.seconds + plan.talk_s[1] / 2, redis_client(settings),
                                                    Keys(settings.redis_prefix).live_channel)
-        sampler = None
         echo(f"load: offering {plan.rate}/s for {plan.seconds:.0f} s (Poisson{', day curve' if plan.curve else ''})")
         started = time.monotonic()
         callers = sipp.start("callers", caller_file, work, pbx=pbx, local_port=base, media_port=caller_media,
@@ -162,11 +167,13 @@ def run(settings: Settings, plan: LoadPlan, work: Path, echo=print) -> dict:
                              extra=["-s", plan.service, "-r", f"{plan.rate * plan.factor(0) / ACCEPT:.3f}",
                                     "-rp", "1000", "-m", str(offered_grid), "-l", "2000"])
         sampler = report.ProcessSampler(_pids(settings, callers, uas)).start()
+        counter = report.CallCounter(_pbx(settings)).start()
         if plan.curve:
             threading.Thread(target=_follow_curve, args=(plan, callers, started), daemon=True).start()
         callers_rc = callers.wait(plan.seconds + tail + 15)
         elapsed = time.monotonic() - started
         processes = sampler.stop()
+        at_once = counter.stop()
     finally:
         uas.stop()
     outcomes = report.sipp_outcomes(callers.log_lines())
@@ -185,6 +192,7 @@ def run(settings: Settings, plan: LoadPlan, work: Path, echo=print) -> dict:
                   "ended_by_hotline": outcomes.get("ended by the hotline", 0),
                   "sipp_exit": callers_rc,   # 0: every call passed, 1: some failed, -9: killed at the bound
                   "sipp_errors": len(callers.errors().split("Aborting")) - 1 if callers.errors() else 0},
+        "pbx_at_once": at_once,
         "records": records,
         "records_missing": outcomes.get("connected", 0) - records["records"],
         "agi": report.agi_times(settings.log_dir / "agi.log", since_local),
