@@ -67,3 +67,21 @@ def test_percentile_and_agi_log_parsing(tmp_path):
                    "2026-12-01 09:00:00,001 INFO agi.server: AGI timing inbound 99.00 ms\n")
     times = report.agi_times(log, dt.datetime(2026, 12, 1, 9, 30))
     assert times["runs"] == 2 and times["max_ms"] == 4.5 and set(times["by_script"]) == {"inbound", "hangup"}
+
+
+@pytest.mark.parametrize("port", ["", "5080"])
+def test_the_load_trunk_is_rendered_only_when_set(tmp_path, port):
+    from ops.asterisk import render
+    from ops.asterisk.binary import AsteriskBinary
+
+    settings = Settings.from_env({"HOTLINE_RUN_DIR": str(tmp_path), "HOTLINE_LOAD_TRUNK_PORT": port})
+    pbx, _ = render.instances(settings, AsteriskBinary(root=None))
+    pbx.render(render.pbx_context(settings, [], [], []))
+    text = (pbx.etc_dir / "pjsip.conf").read_text()
+    assert "permit = 127.0.0.1\n" in (pbx.etc_dir / "acl.conf").read_text().split("[loadtrunk]")[1]
+    if not port:
+        assert "[load-trunk]" not in text
+        return
+    trunk = text.split("; --- load-generator trunk")[1].split("\n; ---")[0]
+    assert "match = 127.0.0.1:5080" in trunk and "context = from-carrier" in trunk and "acl = loadtrunk" in trunk
+    assert "trust_id_inbound" not in trunk                 # a load caller's ID is not believed
