@@ -65,6 +65,9 @@ class Settings:
     dialer_pacing_ms: int = 500          # at least this long between two originates
     callback_window: str = "08:00-21:00"  # centre time in which callbacks are dialed (回拨时段)
     callback_min_abandon_s: int = 5      # shorter abandons (misdials) get no callback
+    load_trunk_port: int = 0             # `hotline load`: a second trunk for the load generator's callers
+                                         # from 127.0.0.1 this port (same context as the carrier); 0 = off
+    agi_timing: bool = False             # the FastAGI server logs each handler's time ("AGI timing")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -98,6 +101,8 @@ class Settings:
             dialer_pacing_ms=_count(env, "HOTLINE_DIALER_PACING_MS", 500),
             callback_window=env.get("HOTLINE_CALLBACK_WINDOW") or "08:00-21:00",
             callback_min_abandon_s=_count(env, "HOTLINE_CALLBACK_MIN_ABANDON_S", 5),
+            load_trunk_port=_count(env, "HOTLINE_LOAD_TRUNK_PORT", 0),
+            agi_timing=_flag(env, "HOTLINE_AGI_TIMING"),
         )
 
     @property
@@ -126,6 +131,8 @@ class Settings:
             "HOTLINE_SIP_BLOCK_AFTER": str(self.sip_block_after),
             "HOTLINE_SIP_BLOCK_WINDOW": str(self.sip_block_window),
             "HOTLINE_SIP_BLOCK_SECONDS": str(self.sip_block_seconds),
+            "HOTLINE_LOAD_TRUNK_PORT": str(self.load_trunk_port),
+            "HOTLINE_AGI_TIMING": "1" if self.agi_timing else "0",
         }
         if self.asterisk_root is not None:
             env["HOTLINE_ASTERISK_ROOT"] = str(self.asterisk_root)

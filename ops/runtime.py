@@ -58,7 +58,8 @@ def serve_agi(settings: Settings) -> None:
 
     # the call path's engine gives up after ~1 s: the dialplan's fallback then carries the caller on
     engine = make_engine(settings.database_url, call_path=True)
-    server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, make_session_factory(engine))
+    server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, make_session_factory(engine),
+                           timing=settings.agi_timing)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
