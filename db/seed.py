@@ -143,7 +143,14 @@ class _Seeder:
             self._upsert(CalendarDay, "calendar_days", "day", values)
 
     def knowledge_articles(self) -> None:
-        """Created when missing, never overwritten (editors own them after the seed)."""
+        """Created when missing, never overwritten (editors own them after the seed).
+
+        Articles are content, not configuration: a centre's exported configuration
+        (``hotline config export``) has no knowledge.yaml, and seeding from it leaves
+        the knowledge base as it is.
+        """
+        if not (self.data_dir / "knowledge.yaml").exists():
+            return
         for entry in self._load("knowledge.yaml"):
             values = dict(entry)
             _check_fields(Article, "knowledge_articles", "code", values)
