@@ -15,7 +15,7 @@ from hotline.config import PROJECT_DIR
 FLOORS = [
     ["hotline"],
     ["db"],
-    ["accounts", "calls", "centre_config", "dispatch_suggest", "ivr", "kpis", "privacy", "queue_logic", "tickets"],     # domain
+    ["accounts", "calls", "centre_config", "dispatch_suggest", "ivr", "kpis", "privacy", "queue_logic", "selfservice", "tickets"],     # domain
     ["agi"],
     ["web"],
     ["ops"],
