@@ -26,3 +26,30 @@ def session(session_factory):
     with session_factory() as session:
         yield session
         session.rollback()
+
+
+@pytest.fixture(scope="module")
+def demo_department():
+    """The demo department system as its own process on a free port; yields its base URL."""
+    import socket
+    import subprocess
+    import sys
+
+    from hotline.config import PROJECT_DIR
+    from tests.support.waiting import wait_for
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "selfservice.demo_department", "--port", str(port)],
+                               cwd=PROJECT_DIR)
+
+    def listening() -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", port)) == 0
+    try:
+        wait_for(listening, 10, f"demo department on port {port}", interval=0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
