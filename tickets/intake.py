@@ -148,6 +148,8 @@ def topic(session: Session, code: str | None, errors: dict[str, str]) -> Topic |
     found = session.scalar(select(Topic).where(Topic.code == code))
     if found is None or not found.active:
         errors["topic"] = f"unknown topic {code!r}"
+    elif any(child.active for child in found.children):
+        errors["topic"] = f"{code!r} is a group: choose one of its topics ({', '.join(c.code for c in found.children)})"
     return found
 
 

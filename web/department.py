@@ -12,10 +12,11 @@ from sqlalchemy import select
 from db.models import Role, Ticket, TicketNotification, TicketState
 from db.repositories import tickets as ticket_repo
 from db.session import utcnow
-from tickets.errors import TicketError
+from tickets.errors import InvalidInput, TicketError
 from tickets.notifications import inbox
 from tickets.privacy import citizen_for, unmask_phone
 from tickets.rights import available_events, parties
+from web import contract
 from web import ticket_views as tv
 from web.auth import login_required, register_home
 
@@ -74,6 +75,9 @@ def unmask(number: str):
     if ticket is None or not _visible(ticket):
         abort(404, description=f"there is no ticket {number} for your department")
     try:
+        problems = contract.form_errors("Transition", {"reason": request.form.get("reason")})  # the API's limit
+        if problems:
+            raise InvalidInput.of(problems)
         phone = unmask_phone(s, ticket, tv.actor(), request.form.get("reason"))
         s.commit()
     except TicketError as refused:

@@ -4,6 +4,7 @@ from db.models.calendar import CalendarDay
 from db.models.calls import Call, CallOutcome
 from db.models.config import ConfigVersion, IvrMenu, ScheduledChange
 from db.models.departments import Department, DepartmentKind
+from db.models.knowledge import Article, ArticleEvent, ArticleState, ArticleUse, ArticleVersion
 from db.models.kpis import REPEAT_LOOKUP  # noqa: F401  (declares the KPI queries' index)
 from db.models.lines import Line, LineMode
 from db.models.notifications import ApiClient, TicketNotification
@@ -28,6 +29,11 @@ from db.models.topics import Topic
 from db.models.users import CentreSetting, Role, User
 
 __all__ = [
+    "Article",
+    "ArticleEvent",
+    "ArticleState",
+    "ArticleUse",
+    "ArticleVersion",
     "NAMING_CONVENTION",
     "Agent",
     "ApiClient",

@@ -29,6 +29,7 @@ class CallOutcome(enum.StrEnum):
     emergency = "emergency"        # transferred to 110/119/120/122
     self_served = "self_served"    # finished in the department's self-service
     fallback = "fallback"          # Python was unreachable; dialplan's own route
+    unknown = "unknown"            # 未知: the end was never seen (stale record); left out of service levels
 
 
 class Call(Base):

@@ -163,6 +163,9 @@ class Ticket(Base):
 
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # 并单
     public_token: Mapped[str | None] = mapped_column(String(40), unique=True)  # Open311 token
+    # Open311 privacy (公开): the channel submitted it as public; the centre published the reply
+    public: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reply_published: Mapped[bool] = mapped_column(default=False, server_default=false())
     # 查询码: a short numeric code told to the citizen at intake; it opens a confidential ticket by phone
     query_code: Mapped[str | None] = mapped_column(String(8))
 

@@ -31,12 +31,16 @@ def db_upgrade(revision: str) -> None:
 
 @click.command()
 def seed() -> None:
-    """Load the demo data: 12345, the national lines, local numbers, departments, queues, agents."""
+    """Create or upgrade the database, then load the demo data: 12345, the national lines, local numbers,
+    departments, queues, agents."""
+    from db.migrate import upgrade
     from db.seed import seed as run_seed
     from db.seed_users import seed_users
     from db.session import session_scope
 
     settings = common.settings()
+    settings.ensure_dirs()
+    upgrade(settings.database_url)
     with session_scope(common.session_factory(settings)) as session:
         report = run_seed(session)
         passwords = seed_users(session)

@@ -15,7 +15,8 @@ from hotline.config import PROJECT_DIR
 FLOORS = [
     ["hotline"],
     ["db"],
-    ["accounts", "calls", "centre_config", "dispatch_suggest", "ivr", "kpis", "privacy", "queue_logic", "selfservice", "tickets"],     # domain
+    ["accounts", "calls", "centre_config", "dispatch_suggest", "ivr", "knowledge", "kpis", "privacy", "queue_logic",
+     "selfservice", "tickets"],     # domain
     ["agi"],
     ["web"],
     ["ops"],
