@@ -30,6 +30,14 @@ INBOUND_PROMPTS = ("welcome", "merged-notice", "greeting-dual", "transfer-subcen
 QUEUE_PROMPTS = ("queue-youarenext", "queue-thereare", "queue-callswaiting", "queue-quantity1", "queue-quantity2",
                  "queue-holdtime", "queue-minute", "queue-minutes", "queue-seconds", "queue-less-than",
                  "queue-thankyou", "queue-reporthold", "queue-periodic-announce")
+# ticket progress by phone (工单查询, agi/handlers/progress.py) plays these outside any menu
+SELF_SERVICE_PROMPTS = ("progress-own-found", "progress-none-found", "progress-ticket", "progress-ticket-state",
+                        "progress-state-intake", "progress-state-handling", "progress-state-extended",
+                        "progress-state-redispatch", "progress-state-replied", "progress-state-closed",
+                        "progress-state-merged", "progress-department", "progress-deadline", "progress-month",
+                        "progress-day", "progress-next", "progress-enter-number", "progress-not-found",
+                        "progress-not-found-agent", "progress-enter-code", "progress-wrong-code",
+                        "progress-wrong-code-agent")
 # What main/say.c's ast_say_number_full_zh (and say_digit_str_full) play for language "zh"
 ZH_DIGITS = tuple(f"digits/{n}" for n in [*range(10), *range(10, 100, 10)]) + tuple(
     f"digits/{w}" for w in ("hundred", "thousand", "wan", "yi", "minus", "star", "pound"))
@@ -72,7 +80,7 @@ def required_prompts(menus: Mapping[str, Menu]) -> set[tuple[str, str]]:
     Menus can switch language, so their prompts are needed in both; the
     inbound and queue prompts too; Mandarin digits only in zh (Debian ships en).
     """
-    names = set(INBOUND_PROMPTS) | set(QUEUE_PROMPTS)
+    names = set(INBOUND_PROMPTS) | set(QUEUE_PROMPTS) | set(SELF_SERVICE_PROMPTS)
     for menu in menus.values():
         names |= menu.prompts()
     return {(lang, n) for lang in LANGUAGES for n in names} | {("zh", d) for d in ZH_DIGITS}

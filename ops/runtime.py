@@ -24,7 +24,11 @@ def render_asterisk(settings: Settings, instances: tuple[AsteriskInstance, Aster
 
     settings.ensure_dirs()
     ensure_hold_music(settings.moh_dir)
-    build_prompts(settings)  # before rendering: the sounds folder links what exists (fast when built)
+    from ivr.department_prompts import all_texts
+
+    with session_scope(session_factory_for(settings.database_url)) as session:
+        texts = all_texts(session)   # the department names are prompts too (工单查询)
+    build_prompts(settings, texts=texts)  # before rendering: the sounds folder links what exists (fast when built)
     with session_scope(session_factory_for(settings.database_url)) as session:
         agents, queues = render.agents_and_queues(session)
         supervisors = render.supervisor_phones(settings, session)

@@ -28,6 +28,7 @@ from db.models import (
     TicketUrgency,
     Topic,
 )
+from db.models.tickets import QUERY_CODE_DIGITS
 from db.session import utcnow
 from tickets.context import Actor, audit
 from tickets.deadlines import DEFAULT_TIMEZONE
@@ -56,7 +57,8 @@ def create_ticket(session: Session, data: Mapping[str, Any], actor: Actor, *, ca
     local_day = now.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(timezone)).date()
     ticket = Ticket(number=next_number(session, local_day),
                     state=TicketState.intake, created_by=actor.username, created_at=now, updated_at=now,
-                    topic=topic.path, public_token=secrets.token_urlsafe(18), **values)
+                    topic=topic.path, public_token=secrets.token_urlsafe(18), query_code=new_query_code(),
+                    **values)
     ticket.calls.extend(calls)
     # 一次一评 already keyed (a ticket written after the call); a later rating is copied by the AGI
     ticket.call_rating = next((c.rating for c in calls if c.rating is not None), None)
@@ -65,6 +67,11 @@ def create_ticket(session: Session, data: Mapping[str, Any], actor: Actor, *, ca
     audit(session, ticket, actor, "create", None, TicketState.intake, None,
           f"{ticket.channel.value}" + (f" via {ticket.line.number}" if ticket.line else ""), now)
     return ticket
+
+
+def new_query_code() -> str:
+    """查询码 told to the citizen at intake: it opens a confidential ticket by phone (工单查询)."""
+    return f"{secrets.randbelow(10 ** QUERY_CODE_DIGITS):0{QUERY_CODE_DIGITS}d}"
 
 
 def validate(session: Session, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -107,7 +107,8 @@ def create():
         s.rollback()
         return _workspace_page(form=form, error=refused), refused.status
     where = f" → {ticket.department.name}" if ticket.department else ""
-    flash(f"工单 {ticket.number} {tv.label(ticket.state)}{where}")
+    # the citizen is told the number and the query code (查询码) for the phone progress query (按2)
+    flash(f"工单 {ticket.number} {tv.label(ticket.state)}{where} · 查询码 {ticket.query_code}")
     return redirect(url_for("agent.workspace", done=ticket.number))
 
 

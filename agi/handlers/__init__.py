@@ -2,7 +2,7 @@
 
 Explicit, so a test can compare it with the script names the dialplan uses.
 """
-from agi.handlers import agent_connect, agent_queues, callback_agent, hangup, inbound, ivr, ping, rating
+from agi.handlers import agent_connect, agent_queues, callback_agent, hangup, inbound, ivr, ping, progress, rating
 
 HANDLERS = {
     "inbound": inbound.handle,
@@ -13,4 +13,5 @@ HANDLERS = {
     "ping": ping.handle,
     "rating": rating.handle,
     "callback_agent": callback_agent.handle,
+    "progress": progress.handle,
 }

@@ -14,6 +14,8 @@ from db.repositories import calls as call_repo
 from hotline.dialplan import ENGLISH_QUEUE, MAIN_QUEUE
 from ivr.engine import run_menu
 
+PROGRESS_SERVICE = "progress"   # menu option {action: self_service, service: progress} → route "progress"
+
 
 def handle(req: AgiRequest) -> None:
     menu = (req.argv + [""])[0]
@@ -38,6 +40,8 @@ def handle(req: AgiRequest) -> None:
 
 def route_for(req: AgiRequest, config, result, line) -> Route:
     language = result.language or "zh"
+    if result.action == "self_service" and result.target == PROGRESS_SERVICE:   # 工单查询 (agi/handlers/progress.py)
+        return Route(PROGRESS_SERVICE, queue=result.queue or MAIN_QUEUE, line=line, language=language)
     if result.action == "self_service":
         if line is not None and line.transfer_target:
             return Route("transfer", line=line, transfer_target=line.transfer_target, transfer_kind=SELF_SERVED,

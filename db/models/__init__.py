@@ -11,6 +11,7 @@ from db.models.lines import Line, LineMode
 from db.models.notifications import ApiClient, TicketNotification
 from db.models.queues import Agent, Queue, QueueMember, new_sip_secret
 from db.models.security import LoginThrottle, SecurityEvent
+from db.models.selfservice import TicketQuery
 from db.models.tickets import (
     AssignmentRole,
     Satisfaction,
@@ -44,6 +45,7 @@ __all__ = [
     "TicketCounter",
     "TicketExtension",
     "TicketNotification",
+    "TicketQuery",
     "TicketState",
     "Topic",
     "Base",

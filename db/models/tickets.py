@@ -65,6 +65,8 @@ class TicketState(enum.StrEnum):
 
 
 # State groupings; the transitions themselves are declared in ``tickets.states``.
+QUERY_CODE_DIGITS = 4   # 查询码 length: keyed by the citizen on the phone (selfservice.progress)
+
 _S = TicketState
 OPEN_STATES = (_S.intake, _S.dispatched, _S.accepted, _S.returned, _S.extension_requested, _S.replied,
                _S.awaiting_visit, _S.visited)   # still being worked on (未办结)
@@ -165,6 +167,8 @@ class Ticket(Base):
     # Open311 privacy (公开): the channel submitted it as public; the centre published the reply
     public: Mapped[bool] = mapped_column(default=False, server_default=false())
     reply_published: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # 查询码: a short numeric code told to the citizen at intake; it opens a confidential ticket by phone
+    query_code: Mapped[str | None] = mapped_column(String(8))
 
     __mapper_args__ = {"version_id_col": version}
 

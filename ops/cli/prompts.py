@@ -18,10 +18,14 @@ def prompts() -> None:
 @click.option("--force", is_flag=True, help="remake every generated prompt (recorded files are still kept)")
 def prompts_build(force: bool) -> None:
     """Write every prompt as 8 kHz wav into the run folder's prompts/<lang>/."""
+    from db.session import session_scope
+    from ivr.department_prompts import all_texts
     from ivr.prompts import build, missing
 
     settings = common.settings()
-    report = build(settings, force=force)
+    with session_scope(common.session_factory(settings)) as session:
+        texts = all_texts(session)   # shipped texts + one name prompt per department (dept-<code>)
+    report = build(settings, force=force, texts=texts)
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     click.echo(f"{settings.prompts_dir}: {report.summary()}")

@@ -15,8 +15,8 @@ from hotline.config import PROJECT_DIR
 FLOORS = [
     ["hotline"],
     ["db"],
-    ["accounts", "callbacks", "calls", "centre_config", "dispatch_suggest", "ivr", "knowledge", "kpis", "privacy", "queue_logic",
-     "tickets"],     # domain
+    ["accounts", "callbacks", "calls", "centre_config", "dispatch_suggest", "ivr", "knowledge", "kpis", "privacy",
+     "queue_logic", "selfservice", "tickets"],     # domain
     ["agi"],
     ["web"],
     ["ops"],

@@ -96,3 +96,10 @@ def test_concurrent_numbering_never_collides(session_factory):
     for t in threads:
         t.join(60)
     assert sorted(numbers) == [f"GD20320101{n:06d}" for n in range(1, 21)]
+
+
+def test_every_new_ticket_gets_a_four_digit_query_code(session, actors):
+    # 查询码: told to the citizen, keyed on the phone to hear a confidential ticket's progress
+    codes = {create_ticket(session, draft(confidential="1"), actors["agent"], now=MONDAY).query_code
+             for _ in range(5)}
+    assert all(re.fullmatch(r"\d{4}", code) for code in codes)
