@@ -26,6 +26,7 @@ from kpis.period import Period
 PER_PAGE = 50
 MAX_PER_PAGE = 200
 CSV_MAX = 100_000  # more is a report job, not a download
+COUNT_MAX = 10_000  # a list counts its rows up to here ("10,000+"): counting a million rows is not free
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Page:
     sort: str
     descending: bool
     columns: list[Column] = field(default_factory=list)
+    more: bool = False  # more rows than COUNT_MAX match: total is COUNT_MAX
 
     @property
     def pages(self) -> int:
@@ -100,14 +102,20 @@ def _order(columns: list[Column], default: str, default_desc: bool, id_column) -
 
 def page_of(s: Session, query: Select, columns: list[Column], *, id_column, default_sort: str,
             default_desc: bool = False, prefix: str = "") -> Page:
-    """One page of ``query`` by the request's ``page``, ``per``, ``sort`` and ``dir``."""
+    """One page of ``query`` by the request's ``page``, ``per``, ``sort`` and ``dir``.
+
+    The count stops at COUNT_MAX (shown "10,000+"; pages beyond it: narrow the filter or sort the other way),
+    so a page of a million-row list costs one page and a bounded count, not a full scan.
+    """
     key, descending, order = _order(columns, default_sort, default_desc, id_column)
     per_page = _int("per", PER_PAGE, 1, MAX_PER_PAGE)
-    total = s.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    counted = s.scalar(select(func.count()).select_from(
+        query.order_by(None).with_only_columns(id_column).limit(COUNT_MAX + 1).subquery()))
+    total, more = min(counted, COUNT_MAX), counted > COUNT_MAX
     pages = max(1, ceil(total / per_page))
     number = min(_int(prefix + "page", 1, 1, 10**9), pages)
     rows = list(s.scalars(query.order_by(*order).limit(per_page).offset((number - 1) * per_page)))
-    return Page(rows, total, number, per_page, key, descending, columns)
+    return Page(rows, total, number, per_page, key, descending, columns, more)
 
 
 def csv_response(s: Session, query: Select, columns: list[Column], *, id_column, default_sort: str,

@@ -152,3 +152,11 @@ def test_the_calls_page_sorts_pages_filters_and_exports(as_role, calls):
     second = client.get(f"/supervisor/calls?{q}&sort=wait&dir=asc&per=2&page=2").get_data(as_text=True)
     assert re.findall(r"<td>(1390000000\d)</td>", second) == ["13900000002", "13900000003"]
     assert client.get(f"/supervisor/calls?{q}&outcome=lost").status_code == 400
+
+
+def test_the_count_stops_at_the_cap(as_role, numbers, monkeypatch):
+    from web import listing
+    monkeypatch.setattr(listing, "COUNT_MAX", 10)
+    text = as_role("reviewer").get("/centre/tickets?department=scjgj&per=5&page=9").get_data(as_text=True)
+    assert 'data-total="10" data-more="1"' in text and "/ 10+" in text
+    assert "第 2 / 2 页" in text  # a page past the cap shows the last counted page
