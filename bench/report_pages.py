@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 PAGES = [  # (who, what, path)
     ("supervisor", "ticket search, newest first, page 1", "/centre/tickets"),
-    ("supervisor", "ticket search, page 400 (offset 20,000)", "/centre/tickets?page=400"),
+    ("supervisor", "ticket search, page 200 (offset 9,950, the last counted)", "/centre/tickets?page=200"),
     ("supervisor", "ticket search, one department by deadline", "/centre/tickets?department=cgj&sort=due&dir=asc"),
     ("supervisor", "ticket search, one month, by number", "/centre/tickets?from=2025-07-01&to=2025-07-31&sort=number"),
     ("supervisor", "ticket search, overdue in a month", "/centre/tickets?from=2025-07-01&to=2025-07-31&overdue=1"),

@@ -95,8 +95,10 @@ def _order(columns: list[Column], default: str, default_desc: bool, id_column) -
         raise InvalidInput.of({"dir": "asc or desc"})
     descending = direction == "desc"
     expr = sortable[key].sort
-    order = [expr.is_(None), expr.desc() if descending else expr.asc(),  # empty values last, both ways
-             id_column.desc() if descending else id_column.asc()]
+    order = [expr.desc() if descending else expr.asc(), id_column.desc() if descending else id_column.asc()]
+    if getattr(getattr(expr, "expression", expr), "nullable", True):
+        order.insert(0, expr.is_(None))  # empty values last, both ways (only where a column may be empty:
+        # on a NOT NULL column the extra key would keep the database from walking the column's index)
     return key, descending, order
 
 
