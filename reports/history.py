@@ -40,6 +40,7 @@ from db.models import (
     Topic,
 )
 from hotline.calendar import WorkCalendar
+from hotline.errors import HotlineError
 
 FULL_TICKETS = 1_000_000
 CALLS_PER_TICKET = 3
@@ -84,6 +85,9 @@ def _holiday(day: dt.date) -> bool:
 
 def generate(session: Session, *, year: int = 2025, scale: float = 1.0, seed: int = 12345,
              today: dt.date | None = None) -> HistoryReport:
+    if session.scalar(select(Ticket.id).where(Ticket.number.like("HS%")).limit(1)) is not None:
+        raise HotlineError("this database already holds a generated history (tickets numbered HS…)",
+                           "generate it once, into a fresh database: `hotline db upgrade && hotline seed --history`")
     rng = random.Random(seed)
     calendar = WorkCalendar()
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)

@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from db.models import Call, Satisfaction, Ticket, TicketState
+from hotline.errors import HotlineError
 from reports.history import generate
 
 BJ = dt.timedelta(hours=8)
@@ -32,3 +34,6 @@ def test_a_scaled_year_has_the_centres_rhythms(session):
     assert ratings[None] > 0 and ratings[Satisfaction.dissatisfied] > 0  # not every ticket rated, not all happy
     assert session.scalar(select(func.count()).select_from(Ticket).where(Ticket.extension_days > 0)) > 0
     assert session.scalar(select(func.count()).select_from(Ticket).where(Ticket.reopen_count > 0)) > 0
+    with pytest.raises(HotlineError, match="already holds a generated history"):  # a second year would collide
+        generate(session, year=2025, scale=0.0001)
+
