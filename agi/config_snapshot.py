@@ -47,6 +47,7 @@ class LineInfo:
     language: str
     ivr_menu: str | None
     no_menu: bool
+    max_call_seconds: int | None = None      # the line's longest call; None = the centre's default
 
     @classmethod
     def of(cls, line: Line) -> "LineInfo":

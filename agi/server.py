@@ -77,8 +77,9 @@ class FastAgiServer:
 
     def __init__(self, host: str, port: int, handlers: Mapping[str, Handler],
                  session_factory: Callable[[], Session], *, socket_timeout: float | None = 30.0,
-                 shutdown_grace: float = 5.0):
+                 shutdown_grace: float = 5.0, timing: bool = False):
         self.handlers = dict(handlers)
+        self.timing = timing    # HOTLINE_AGI_TIMING: one "AGI timing" line per handler run (`hotline load`)
         self.session_factory = session_factory
         self.socket_timeout = socket_timeout
         self.shutdown_grace = shutdown_grace
@@ -207,6 +208,7 @@ class FastAgiServer:
     def _run_handler(self, handler: Handler, agi: AgiSession, script: str, uniqueid: str) -> None:
         call_log = build_logging_adapter(uniqueid, log)
         db: Session | None = None
+        started = time.perf_counter()
         try:
             db = self.session_factory()
             request = AgiRequest(agi, db, build_logging_adapter(uniqueid, f"agi.handlers.{script}"))
@@ -223,6 +225,8 @@ class FastAgiServer:
         finally:
             if db is not None:
                 db.close()
+            if self.timing:
+                log.info("AGI timing %s %.2f ms", script, (time.perf_counter() - started) * 1000)
 
 
 def _rollback(db: Session | None, logger: logging.LoggerAdapter) -> None:

@@ -29,6 +29,7 @@ def call_as_dict(call) -> dict:
         "ended_at": _iso(call.ended_at),
         "hangup_cause": call.hangup_cause,
         "recording_file": call.recording_file,
+        "rating": call.rating,
     }
 
 

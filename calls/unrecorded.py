@@ -1,18 +1,21 @@
 """Calls that happened while Python was away, turned into call records afterwards.
 
 When the FastAGI server cannot be reached the dialplan still gets the citizen to
-a human (fallback) and, at hangup, parks the call's facts in AstDB
-(family ``hotline_unrecorded``, which survives an Asterisk restart). This job reads
-them over AMI, writes one Call row each with outcome ``fallback`` (or completes
-the row if Python saw part of the call), and deletes the AstDB entry only after
-the commit: running it twice writes nothing twice.
+a human (fallback); when the hangup handler fails (database locked, slow or down)
+the call goes on all the same. In both cases the dialplan parks the call's facts
+at hangup in AstDB (family ``hotline_unrecorded``, which survives an Asterisk
+restart). This job reads them over AMI, writes one Call row each (or completes
+the row if Python saw part of the call) with the same rules as the hangup
+handler (calls.closing): queue, answer, wait and talk times come from the
+dialplan's own variables. It deletes the AstDB entry only after the commit:
+running it twice writes nothing twice.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
-from db.models import CallOutcome
+from calls.closing import HangupFacts, close_with_facts
 from db.repositories import agents as agent_repo
 from db.repositories import calls as call_repo
 from db.repositories import lines as line_repo
@@ -24,19 +27,25 @@ from hotline.dialplan import sip_username_of
 log = logging.getLogger(__name__)
 
 FAMILY = "hotline_unrecorded"
-FIELDS = ("arrived", "ended", "caller", "dialed", "trace", "member", "recording", "cause", "linkedid")
+# the order of the values in [hotline-hangup]'s Set(DB(hotline_unrecorded/...)); entries parked by an
+# older dialplan have only the first nine
+FIELDS = ("arrived", "ended", "caller", "dialed", "trace", "member", "recording", "cause", "linkedid",
+          "fallback", "queue", "queue_start", "agent_answered", "transfer_kind", "dial_status",
+          "transfer_answered", "end_reason")
+OLD_FIELD_COUNT = 9
 
 
 def parse_entry(value: str) -> dict[str, str]:
     parts = value.split("|")
-    return dict(zip(FIELDS, parts + [""] * (len(FIELDS) - len(parts))))
+    facts = dict(zip(FIELDS, parts + [""] * (len(FIELDS) - len(parts))))
+    if len(parts) <= OLD_FIELD_COUNT:   # parked by the old dialplan: only Python-away calls were parked
+        facts["fallback"] = "1"
+    return facts
 
 
 def _when(epoch: str) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).replace(tzinfo=None)
-    except (TypeError, ValueError):
-        return None
+    """``"1795320446"`` or ``"1795320446.123"`` → naive UTC; None when empty or unusable."""
+    return call_repo.epoch_to_utc(epoch) if epoch else None
 
 
 def record(session, uniqueid: str, facts: dict[str, str]) -> None:
@@ -49,10 +58,17 @@ def record(session, uniqueid: str, facts: dict[str, str]) -> None:
                                    trace_id=facts["trace"] or None, channel=None, caller=facts["caller"],
                                    dialed_number=facts["dialed"], line=line, arrived_at=_when(facts["arrived"]),
                                    recording_file=facts["recording"] or None)
-    if facts["member"] and call.agent is None:
-        call.agent = agent_repo.by_sip_username(session, sip_username_of(facts["member"]))
+    agent = None
+    if facts["member"]:
+        agent = agent_repo.by_sip_username(session, sip_username_of(facts["member"]))
+        if call.agent is None:
+            call.agent = agent
     ended = _when(facts["ended"]) or call.arrived_at
-    call_repo.close_call(call, outcome=CallOutcome.fallback, hangup_cause=facts["cause"] or None, at=ended)
+    close_with_facts(call, HangupFacts(
+        ended_at=ended, cause=facts["cause"], end_reason=facts["end_reason"], fallback=facts["fallback"] == "1",
+        queue=facts["queue"], queue_start=facts["queue_start"], agent_answered=facts["agent_answered"],
+        transfer_kind=facts["transfer_kind"], dial_status=facts["dial_status"],
+        transfer_answered=facts["transfer_answered"]), agent=agent or call.agent)
 
 
 def reconcile(settings: Settings, session_factory) -> int:

@@ -1,14 +1,17 @@
 """Demo and default configuration (`hotline seed`): departments, lines, queues, agents,
-the ticket classification tree (topics) and working-day calendar overrides.
+the ticket classification tree (topics), working-day calendar overrides and the
+demo knowledge base (知识库).
 
 Idempotent: rows are upserted by their natural key (department code, line
 number, queue name, agent number), only fields named in the YAML are written,
 nothing is deleted, and an agent's SIP secret is made only when the agent is
-created. Running it twice changes nothing.
+created. Running it twice changes nothing. Knowledge articles are only created,
+never updated: once seeded they belong to the editors, who keep versions of them.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,19 @@ import yaml
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from db.models import Agent, CalendarDay, Department, Line, Queue, QueueMember, Topic, new_sip_secret
+from db.models import (
+    Agent,
+    Article,
+    ArticleState,
+    CalendarDay,
+    Department,
+    Line,
+    Queue,
+    QueueMember,
+    Topic,
+    new_sip_secret,
+)
+from db.repositories import knowledge as knowledge_repo
 from hotline.errors import HotlineError
 
 DATA_DIR = Path(__file__).resolve().parent / "seed_data"
@@ -29,7 +44,8 @@ def seed(session: Session, data_dir: Path = DATA_DIR) -> Counts:
     """Upsert all seed files; flushes but leaves the commit to the caller."""
     counts: Counts = {
         kind: {"created": 0, "updated": 0}
-        for kind in ("departments", "lines", "queues", "agents", "queue_members", "topics", "calendar_days")
+        for kind in ("departments", "lines", "queues", "agents", "queue_members", "topics", "calendar_days",
+                     "knowledge_articles")
     }
     seeder = _Seeder(session, Path(data_dir), counts)
     seeder.departments()
@@ -38,6 +54,7 @@ def seed(session: Session, data_dir: Path = DATA_DIR) -> Counts:
     seeder.agents()
     seeder.topics()
     seeder.calendar_days()
+    seeder.knowledge_articles()
     session.flush()
     return counts
 
@@ -125,6 +142,26 @@ class _Seeder:
                                    "write days as YYYY-MM-DD")
             self._upsert(CalendarDay, "calendar_days", "day", values)
 
+    def knowledge_articles(self) -> None:
+        """Created when missing, never overwritten (editors own them after the seed)."""
+        for entry in self._load("knowledge.yaml"):
+            values = dict(entry)
+            _check_fields(Article, "knowledge_articles", "code", values)
+            if self.session.scalar(select(Article.id).where(Article.code == values["code"])) is not None:
+                continue
+            for name in ("title", "answer"):
+                values[name] = _join_folded_chinese(str(values.get(name) or ""))
+            values["department"] = self._department(values.pop("department", None), f"article {values['code']}")
+            if "topic" in values:
+                code = values.pop("topic")
+                values["topic"] = self.session.scalar(select(Topic).where(Topic.code == code))
+                if values["topic"] is None:
+                    raise HotlineError(f"seed data: article {values['code']} names topic {code!r}, which does not "
+                                       "exist", f"add {code!r} to topics.yaml or fix the code")
+            values["state"] = ArticleState(values.get("state", "published"))
+            knowledge_repo.add_article(self.session, Article(**values), actor="seed")
+            self.counts["knowledge_articles"]["created"] += 1
+
     # --- helpers ------------------------------------------------------------
     def _department(self, code: str | None, where: str) -> Department | None:
         if code is None:
@@ -199,6 +236,11 @@ def _check_fields(model: type, kind: str, key: str, values: dict[str, Any]) -> N
         )
     if not isinstance(values[key], dt.date):
         values[key] = str(values[key])  # YAML may read an unquoted number as an int
+
+
+def _join_folded_chinese(text: str) -> str:
+    """YAML's folded scalars join lines with a space; next to a hanzi that space is not text."""
+    return re.sub(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])", "", text.strip())
 
 
 def _naive_utc(value: Any) -> Any:

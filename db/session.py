@@ -20,6 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.errors import HotlineError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# The call path (FastAGI server) waits at most about this long for the database, then gives up
+# so the dialplan's fallback carries the caller on and parks the call's facts (calls.unrecorded).
+CALL_PATH_TIMEOUT_S = 1.0
+PG_MIN_CONNECT_TIMEOUT_S = 2   # libpq (and psycopg) raise any connect_timeout below 2 s to 2 s
 
 # driver name in the URL → what to pip install for it
 DRIVER_PACKAGES = {
@@ -85,26 +89,45 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kw: Any) -> Engine:
-    """An engine tuned for our two databases; extra keywords go to ``create_engine``."""
+def make_engine(url: str, *, call_path: bool = False, **kw: Any) -> Engine:
+    """An engine tuned for our two databases; extra keywords go to ``create_engine``.
+
+    ``call_path=True`` is the FastAGI server's engine: every wait for the database (SQLite's
+    lock, PostgreSQL's connect, statements and locks, the pool) ends after about
+    ``CALL_PATH_TIMEOUT_S`` with an error instead of leaving a citizen in silence.
+    """
     parsed = make_url(normalize_url(url))
     backend = parsed.get_backend_name()
+    if call_path:
+        kw.setdefault("pool_timeout", CALL_PATH_TIMEOUT_S)
     if backend == "sqlite":
         _create_sqlite_folder(parsed)
+        busy_ms = int(CALL_PATH_TIMEOUT_S * 1000) if call_path else SQLITE_BUSY_TIMEOUT_MS
         queued = parsed.get_driver_name() == "pysqlite"
         if queued:
             from db import sqlite_writes
 
-            kw["connect_args"] = {**sqlite_writes.connect_args(), **kw.get("connect_args", {})}
+            kw["connect_args"] = {**sqlite_writes.connect_args(), "timeout": busy_ms / 1000,
+                                  **kw.get("connect_args", {})}
         engine = create_engine(parsed, **kw)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", lambda conn, rec: _sqlite_pragmas(conn, rec, busy_ms))
         if queued:
             file_db = parsed.database not in (None, "", ":memory:")
             sqlite_writes.install(engine, str(Path(parsed.database).expanduser().resolve()) if file_db
-                                  else str(id(engine)), lock_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+                                  else str(id(engine)), lock_timeout=busy_ms / 1000)
         return engine
     if backend == "postgresql":
         kw.setdefault("pool_pre_ping", True)
+        if call_path:
+            from db import pg_deadline
+
+            ms = int(CALL_PATH_TIMEOUT_S * 1000)
+            kw["connect_args"] = {"connect_timeout": PG_MIN_CONNECT_TIMEOUT_S,
+                                  "options": f"-c statement_timeout={ms} -c lock_timeout={ms}",
+                                  **kw.get("connect_args", {})}
+            engine = create_engine(parsed, **kw)
+            pg_deadline.install(engine, CALL_PATH_TIMEOUT_S + 0.2)
+            return engine
     return create_engine(parsed, **kw)
 
 
@@ -115,10 +138,10 @@ def _create_sqlite_folder(url: URL) -> None:
     Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         # WAL + NORMAL: no fsync per commit, still never corrupt; a power cut may lose the last

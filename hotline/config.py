@@ -59,6 +59,15 @@ class Settings:
     web_proxies: int = 0                # reverse proxies in front of the panel whose X-Forwarded-* to trust
     retention_recording_days: int = 180  # recordings (录音) are deleted after this many days; 0 = kept
     retention_call_days: int = 730       # call records (来电记录) are deleted after this many days; 0 = kept
+    rating_share: int = 100              # 一次一评: percent of answered calls asked for a rating
+    outbound_caller_id: str = "12345"    # the number citizens see when the centre calls them
+    dialer_concurrency: int = 4          # outbound calls at once (外呼并发)
+    dialer_pacing_ms: int = 500          # at least this long between two originates
+    callback_window: str = "08:00-21:00"  # centre time in which callbacks are dialed (回拨时段)
+    callback_min_abandon_s: int = 5      # shorter abandons (misdials) get no callback
+    load_trunk_port: int = 0             # `hotline load`: a second trunk for the load generator's callers
+                                         # from 127.0.0.1 this port (same context as the carrier); 0 = off
+    agi_timing: bool = False             # the FastAGI server logs each handler's time ("AGI timing")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -86,6 +95,14 @@ class Settings:
             web_proxies=_count(env, "HOTLINE_WEB_PROXIES", 0),
             retention_recording_days=_count(env, "HOTLINE_RETENTION_RECORDING_DAYS", 180),
             retention_call_days=_count(env, "HOTLINE_RETENTION_CALL_DAYS", 730),
+            rating_share=_count(env, "HOTLINE_RATING_SHARE", 100),
+            outbound_caller_id=env.get("HOTLINE_OUTBOUND_CALLER_ID") or "12345",
+            dialer_concurrency=_count(env, "HOTLINE_DIALER_CONCURRENCY", 4),
+            dialer_pacing_ms=_count(env, "HOTLINE_DIALER_PACING_MS", 500),
+            callback_window=env.get("HOTLINE_CALLBACK_WINDOW") or "08:00-21:00",
+            callback_min_abandon_s=_count(env, "HOTLINE_CALLBACK_MIN_ABANDON_S", 5),
+            load_trunk_port=_count(env, "HOTLINE_LOAD_TRUNK_PORT", 0),
+            agi_timing=_flag(env, "HOTLINE_AGI_TIMING"),
         )
 
     @property
@@ -104,10 +121,18 @@ class Settings:
             "HOTLINE_WEB_PROXIES": str(self.web_proxies),
             "HOTLINE_RETENTION_RECORDING_DAYS": str(self.retention_recording_days),
             "HOTLINE_RETENTION_CALL_DAYS": str(self.retention_call_days),
+            "HOTLINE_RATING_SHARE": str(self.rating_share),
+            "HOTLINE_OUTBOUND_CALLER_ID": self.outbound_caller_id,
+            "HOTLINE_DIALER_CONCURRENCY": str(self.dialer_concurrency),
+            "HOTLINE_DIALER_PACING_MS": str(self.dialer_pacing_ms),
+            "HOTLINE_CALLBACK_WINDOW": self.callback_window,
+            "HOTLINE_CALLBACK_MIN_ABANDON_S": str(self.callback_min_abandon_s),
             "HOTLINE_SOFTPHONE_NETWORK": self.softphone_network,
             "HOTLINE_SIP_BLOCK_AFTER": str(self.sip_block_after),
             "HOTLINE_SIP_BLOCK_WINDOW": str(self.sip_block_window),
             "HOTLINE_SIP_BLOCK_SECONDS": str(self.sip_block_seconds),
+            "HOTLINE_LOAD_TRUNK_PORT": str(self.load_trunk_port),
+            "HOTLINE_AGI_TIMING": "1" if self.agi_timing else "0",
         }
         if self.asterisk_root is not None:
             env["HOTLINE_ASTERISK_ROOT"] = str(self.asterisk_root)
@@ -231,6 +256,8 @@ LISTENER_EVENTS = (
     "QueueMemberAdded", "QueueMemberStatus", "QueueMemberPause", "QueueMemberPaused", "QueueMemberRemoved",
     "QueueParams", "QueueMember", "QueueEntry", "QueueStatusComplete",
 )
+# The events the outbound dialer reads: each attempt's answer and its channel's hangup cause.
+DIALER_EVENTS = ("OriginateResponse", "Hangup")
 SECURITY_EVENTS = ("InvalidAccountID", "ChallengeResponseFailed", "InvalidPassword", "FailedACL")
 
 AMI_USERS: dict[str, AmiUser] = {u.username: u for u in (
@@ -242,6 +269,8 @@ AMI_USERS: dict[str, AmiUser] = {u.username: u for u in (
             purpose="SIP guard: security events → blocklist, reload of res_pjsip"),
     AmiUser("cli", "pbx", read="system,call,agent,user,dialplan,reporting", write="system,call,agent,user,originate,"
             "command,reporting", purpose="the hotline CLI, benchmarks and the test harness"),
+    AmiUser("dialer", "pbx", read="call,agent", write="originate", eventfilter=DIALER_EVENTS,
+            purpose="rq worker: the outbound dialer of callbacks (callbacks/dialer.py): Originate, its outcome"),
     AmiUser("simulator", "carrier", read="call,user", write="originate",
             purpose="citizen call simulator (`hotline call`) on the carrier instance"),
     AmiUser("carriercli", "carrier", read="system,call,agent,user,dialplan", write="system,call,originate,command",

@@ -32,6 +32,11 @@ QUEUE_OPTIONS = "HOTLINE_QUEUE_OPTIONS"     # Queue() options, e.g. "t"
 QUEUE_TIMEOUT = "HOTLINE_QUEUE_TIMEOUT"     # seconds before overflow; empty = wait for an agent
 OVERFLOW_QUEUE = "HOTLINE_OVERFLOW_QUEUE"   # where a caller goes after QUEUE_TIMEOUT
 LINE = "HOTLINE_LINE"                       # the configured line the citizen dialed
+LINE_MAX_CALL = "HOTLINE_LINE_MAX_CALL"     # the line's longest call in seconds; empty = the centre's default
+MAX_CALL = "HOTLINE_MAX_CALL"               # dialplan: the longest call in force (TIMEOUT(absolute))
+END_REASON = "HOTLINE_END_REASON"           # dialplan, at hangup: max_duration, or empty
+AGENT_ANSWERED = "HOTLINE_AGENT_ANSWERED"   # SHARED on the citizen's channel: epoch.ms an agent picked up
+END_MAX_DURATION = "max_duration"
 
 # --- set by the dialplan, read by Python ---------------------------------------
 CALLER_UID = "HOTLINE_CALLER_UID"           # inherited onto the agent's channel: whose call it is
@@ -50,6 +55,10 @@ LANGUAGE = "HOTLINE_LANGUAGE"               # CHANNEL(language) for prompts: zh 
 TRANSFER_TARGET = "HOTLINE_TRANSFER_TARGET" # dial string for route "transfer"
 TRANSFER_KIND = "HOTLINE_TRANSFER_KIND"     # what an answered transfer means: transferred | emergency | self_served
 
+# --- after the call and callbacks (extensions_after_call.conf, callbacks/dialer.py) ------
+CALLBACK_ATTEMPT = "HOTLINE_CALLBACK_ATTEMPT"   # inherited: the dialer's attempt (= Originate ChannelId)
+CALLBACK_AGENT = "HOTLINE_CALLBACK_AGENT"       # one-click: the endpoint of the agent who clicked, rung first
+
 # --- agents' feature codes (extensions_agents.conf, handler agent_queues) -------
 AGENT_QUEUES = "HOTLINE_AGENT_QUEUES"       # "12345:0&overflow:0": queues and penalties an agent joins
 AGENT_MEMBER = "HOTLINE_AGENT_MEMBER"       # app_queue MemberName, "1001 张伟"
@@ -63,7 +72,7 @@ SURGE_PROMPT = "HOTLINE_SURGE_PROMPT"       # the announcement a supervisor prev
 # Set(ARRAY(<these names>)=${HOTLINE_DECISION}). A test keeps the two lists equal.
 DECISION = "HOTLINE_DECISION"
 DECISION_FIELDS = (ROUTE, QUEUE, QUEUE_OPTIONS, QUEUE_TIMEOUT, OVERFLOW_QUEUE, TRANSFER_TARGET, TRANSFER_KIND,
-                   LANGUAGE, PROMPTS, MENU, LINE)
+                   LANGUAGE, PROMPTS, MENU, LINE, LINE_MAX_CALL)
 
 
 def sip_username_of(channel: str) -> str:

@@ -23,7 +23,9 @@ TEXTS_DIR = Path(__file__).resolve().parent / "prompts"
 # Names other code plays by name (the inbound path, queues.conf), on top of what menus name.
 INBOUND_PROMPTS = ("welcome", "merged-notice", "greeting-dual", "transfer-subcentre", "transfer-emergency",
                    "transfer-agent", "english-desk", "self-service-unavailable", "please-hold", "invalid-key",
-                   "no-key", "goodbye", "after-hours")
+                   "no-key", "goodbye", "after-hours",
+                   # after the call (calls/rating.py) and the callbacks' greeting (callbacks/dialer.py)
+                   "rating-request", "rating-retry", "rating-thanks", "callback-intro")
 # app_queue's announcements (Asterisk 22 apps/app_queue.c); queue-less-than is only used by older versions
 QUEUE_PROMPTS = ("queue-youarenext", "queue-thereare", "queue-callswaiting", "queue-quantity1", "queue-quantity2",
                  "queue-holdtime", "queue-minute", "queue-minutes", "queue-seconds", "queue-less-than",

@@ -59,6 +59,8 @@ def call_counts(session: Session, period: Period, by: tuple[str, ...], filters: 
         func.max(case((queued, Call.wait_seconds), else_=None)).label("wait_max"),
         _sum(answered, Call.talk_seconds).label("talk_sum"),
         _sum(answered, Queue.wrapup_seconds).label("wrapup_sum"),
+        _count(and_(answered, Call.rating.isnot(None))).label("rated"),
+        _count(and_(answered, Call.rating <= 2)).label("rated_satisfied"),
     ).select_from(Call).outerjoin(Queue, Queue.name == Call.queue_name).where(
         Call.ended_at.isnot(None),
         Call.arrived_at >= start - ARRIVAL_SLACK, Call.arrived_at < end,  # the indexed column narrows first
@@ -93,6 +95,9 @@ def call_figures(c: dict) -> dict:
         "average_handling_time": figure("average_handling_time",
                                         float(c["talk_sum"]) + float(c["wrapup_sum"]), answered),
         "average_talk_time": figure("average_talk_time", float(c["talk_sum"]), answered),
+        "rated": figure("rated", int(c["rated"])),
+        "rating_rate": figure("rating_rate", int(c["rated"]), answered),
+        "call_satisfaction_rate": figure("call_satisfaction_rate", int(c["rated_satisfied"]), int(c["rated"])),
     }
 
 

@@ -55,6 +55,11 @@ CALL_FORMULAS: tuple[Formula, ...] = (
     _f("average_handling_time", "平均处理时长", "average handling time",
        "(talk time + wrap-up time) / answered; wrap-up = the queue's wrap-up time per answered call", SECONDS),
     _f("average_talk_time", "平均通话时长", "average talk time", "talk time / answered", SECONDS),
+    _f("rated", "评价量", "calls rated (一次一评)",
+       "answered calls the citizen rated after the agent hung up (a key 1-5)", COUNT),
+    _f("rating_rate", "参评率", "rating rate", "rated / answered", RATIO),
+    _f("call_satisfaction_rate", "通话满意率", "call satisfaction rate (一次一评)",
+       "rated 1 very satisfied or 2 satisfied / rated (no key is no rating, never satisfied)", RATIO),
 )
 
 TICKET_FORMULAS: tuple[Formula, ...] = (

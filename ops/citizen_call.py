@@ -25,6 +25,8 @@ class CitizenCall:
     dtmf_delay: float = 2.0        # seconds after the hotline answers
     hangup_after: float = 10.0     # seconds after the DTMF (or after the answer)
     answer_timeout: float = 20.0
+    rating: str = ""               # keys for the rating after the agent hangs up (一次一评)
+    rating_delay: float = 0.0      # seconds after the DTMF (or the answer) before the rating keys
 
 
 def carrier_ami(settings: Settings) -> AmiClient:
@@ -33,7 +35,7 @@ def carrier_ami(settings: Settings) -> AmiClient:
 
 def originate(ami: AmiClient, call: CitizenCall, trace_id: str) -> str:
     """Start the call; returns the ActionID whose OriginateResponse tells whether it was answered."""
-    for field, value in (("number", call.number), ("caller", call.caller), ("dtmf", call.dtmf)):
+    for field, value in (("number", call.number), ("caller", call.caller), ("dtmf", call.dtmf), ("rating", call.rating)):
         if any(c in value for c in ",;|\r\n()"):
             raise HotlineError(f"invalid {field}: {value!r}", "use digits, * and # (and w for a pause in DTMF)")
     reply = ami.action(
@@ -44,7 +46,8 @@ def originate(ami: AmiClient, call: CitizenCall, trace_id: str) -> str:
         Timeout=str(int(call.answer_timeout * 1000)),
         Async="true",
         Variable=[f"__TRACE={trace_id}", f"__CITIZEN={call.caller}", f"DTMF={call.dtmf}",
-                  f"DTMF_DELAY={call.dtmf_delay if call.dtmf else 0}", f"HANGUP_AFTER={call.hangup_after}"],
+                  f"DTMF_DELAY={call.dtmf_delay if call.dtmf else 0}", f"HANGUP_AFTER={call.hangup_after}",
+                  f"RATING={call.rating}", f"RATING_DELAY={call.rating_delay}"],
     )
     if reply.get("Response") != "Success":
         raise HotlineError(f"the carrier refused to originate: {reply.get('Message')}")
@@ -57,7 +60,7 @@ def place_call(settings: Settings, session_factory, call: CitizenCall, *, timeou
     from db.repositories import calls as call_repo
 
     trace_id = uuid.uuid4().hex
-    timeout = timeout or (call.answer_timeout + call.dtmf_delay + call.hangup_after + 30)
+    timeout = timeout or (call.answer_timeout + call.dtmf_delay + call.rating_delay + call.hangup_after + 30)
     deadline = time.monotonic() + timeout
     with carrier_ami(settings) as ami:
         action_id = originate(ami, call, trace_id)

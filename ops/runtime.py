@@ -53,9 +53,13 @@ def serve_agi(settings: Settings) -> None:
 
     from agi.handlers import HANDLERS
     from agi.server import FastAgiServer
+    from db.session import make_engine, make_session_factory
     from ops import config_watch
 
-    server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, session_factory_for(settings.database_url))
+    # the call path's engine gives up after ~1 s: the dialplan's fallback then carries the caller on
+    engine = make_engine(settings.database_url, call_path=True)
+    server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, make_session_factory(engine),
+                           timing=settings.agi_timing)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -67,11 +71,17 @@ def serve_agi(settings: Settings) -> None:
 
 def system_up(settings: Settings, echo: Callable[[str], None] = print) -> None:
     from db.migrate import upgrade
+    from db.presence import check_database
     from hotline.redis_conn import redis_client
 
     settings.ensure_dirs()
     redis_client(settings, check=True)
-    upgrade(settings.database_url)
+    try:
+        check_database(settings.database_url)
+    except HotlineError as e:
+        if "is at revision" not in e.problem:   # missing or empty: only `db upgrade` / `seed` create it
+            raise
+        upgrade(settings.database_url)          # an existing database behind the code: brought to head
     for name, pid, started in start_asterisk(settings):
         echo(f"asterisk-{name:<8} {'started' if started else 'running'} (pid {pid})")
     for svc in services.python_services(settings):
@@ -79,12 +89,14 @@ def system_up(settings: Settings, echo: Callable[[str], None] = print) -> None:
         echo(f"{svc.name:<17} {'started' if started else 'running'} (pid {pid})  {svc.description}")
     from queue_logic.agent_sessions import login_simulated_agents
     echo(login_simulated_agents(settings, session_factory_for(settings.database_url)))
-    echo(f"logs and pid files: {settings.run_dir}")
+    echo(f"logs: {settings.log_dir}; services supervised by supervisord ({services.supervisor_dir(settings)})")
 
 
 def system_down(settings: Settings, echo: Callable[[str], None] = print) -> None:
     for svc in reversed(services.python_services(settings)):
         echo(f"{svc.name:<17} {'stopped' if services.stop(settings, svc.name) else 'not running'}")
+    if services.shutdown_supervisor(settings):
+        echo(f"{'supervisord':<17} stopped")
     try:
         b = binary.locate(settings.asterisk_root)
     except HotlineError:
@@ -104,15 +116,51 @@ def system_status(settings: Settings) -> list[tuple[str, bool, str]]:
                          f"pid {pid}, SIP udp/{inst.sip_port}, AMI 127.0.0.1:{inst.ami_port}" if pid else ""))
     except HotlineError as e:
         rows.append(("asterisk", False, e.problem))
+    supervised = services.supervisor_running(settings)
+    rows.append(("supervisord", supervised, str(services.supervisor_dir(settings)) if supervised else
+                 "not running: `hotline up` starts it"))
     for svc in services.python_services(settings):
-        pid = services.pid_of(settings, svc.name)
-        ok = pid is not None
-        if ok and svc.name == "agi":
-            ok = services.agi_answers(settings.ports.agi)
-        rows.append((svc.name, ok, f"pid {pid}, {svc.description}" if pid else svc.description))
+        rows.append((svc.name, *_service_row(settings, svc)))
     rows.append(("redis", _redis_ok(settings), settings.redis_url))
-    rows.append(("database", _db_ok(settings), _redact(settings.database_url)))
+    db_ok, db_problem = _db_ok(settings)
+    rows.append(("database", db_ok, _redact(settings.database_url) + (f": {db_problem}" if db_problem else "")))
     return rows
+
+
+def _service_row(settings: Settings, svc: services.Service) -> tuple[bool, str]:
+    """What supervisord says of the process, and whether it does its work (asked of the service itself)."""
+    info = services.process_info(settings, svc.name)
+    if info is None or info["statename"] != services.RUNNING:
+        state = info["statename"].lower() if info else "not started"
+        return False, f"{state}; {svc.description}"
+    pid, uptime = info["pid"], info["now"] - info["start"]
+    detail = f"pid {pid}, up {uptime}s, {svc.description}"
+    if svc.name == "agi" and not services.agi_answers(settings.ports.agi):
+        return False, f"{detail}; does not answer FastAGI"
+    if svc.name == "worker":
+        from ops.scheduler import worker_registered
+        if not worker_registered(settings, pid):
+            return False, f"{detail}; not registered in Redis"
+    if svc.name == "cron":
+        from ops.scheduler import cron_alive
+        if not cron_alive(settings, pid):
+            return False, f"{detail}; no recent heartbeat in Redis"
+    if svc.name == "ami":
+        listener = _listener_state(settings)
+        if listener is not None:
+            detail = f"{detail}; {listener}"
+    return True, detail
+
+
+def _listener_state(settings: Settings) -> str | None:
+    from hotline.keys import Keys
+    from hotline.redis_conn import redis_client
+
+    try:
+        status = redis_client(settings).hgetall(Keys(settings.redis_prefix).listener_status)
+    except Exception:
+        return None
+    return "connected to Asterisk" if status.get(b"connected") == b"1" else "not connected to Asterisk"
 
 
 def _redis_ok(settings: Settings) -> bool:
@@ -124,15 +172,17 @@ def _redis_ok(settings: Settings) -> bool:
         return False
 
 
-def _db_ok(settings: Settings) -> bool:
-    from sqlalchemy import text
+def _db_ok(settings: Settings) -> tuple[bool, str]:
+    """There, with its tables, at the code's revision; never creates a missing SQLite file."""
+    from db.presence import check_database
 
     try:
-        with session_factory_for(settings.database_url)() as s:
-            s.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
+        check_database(settings.database_url)
+        return True, ""
+    except HotlineError as e:
+        return False, e.problem
+    except Exception as e:
+        return False, str(e).splitlines()[0] if str(e) else e.__class__.__name__
 
 
 def _redact(url: str) -> str:

@@ -10,6 +10,11 @@
   connection is noticed within ~3 s and panoramisk reconnects.
 - Other processes send commands through Redis (queue_logic.commands); the
   listener runs them (queue_logic.executor) and replies.
+- Redis restarted or down: every second (with the Ping) the listener writes
+  its heartbeat and ``connected`` flag, so both are right within ~1 s of Redis
+  returning; a Redis that came back empty (its ``writer`` mark gone) gets the
+  whole model and today's counter totals back (LiveState.restore_after_loss).
+  Failures are logged once per interval (TroubleLog), not once per event.
 """
 from __future__ import annotations
 
@@ -25,12 +30,14 @@ from zoneinfo import ZoneInfo
 import redis
 import redis.asyncio as aioredis
 from panoramisk import Manager
+from sqlalchemy.exc import SQLAlchemyError
 
 from db.session import make_engine, make_session_factory
 from hotline.config import Settings
 from hotline.keys import Keys
-from hotline.redis_conn import redis_client
+from hotline.redis_conn import TroubleLog, redis_client
 from queue_logic.commands import REPLY_TTL, CommandError
+from queue_logic.day_counters import counters_from_calls
 from queue_logic.directory import Directory, load_directory
 from queue_logic.executor import CommandExecutor
 from queue_logic.live_state import LiveState
@@ -73,6 +80,8 @@ class AmiListener:
         self._connected_at = 0.0
         self._last_event_at = 0.0
         self.resyncs = 0
+        self.trouble = TroubleLog(log, "AMI listener: Redis")
+        self.writer = f"{os.getpid()}-{time.time():.0f}"   # marks this listener's writes in listener_status
 
     def _make_manager(self) -> Manager:
         """Built inside the running loop: panoramisk binds to the loop it finds at construction."""
@@ -103,8 +112,8 @@ class AmiListener:
         self._status(connected=0)
         try:
             self.r.delete(self.keys.listener_heartbeat)
-        except redis.RedisError:
-            log.exception("Redis unreachable")
+        except redis.RedisError as e:
+            self.trouble.failed(e)
 
     def _on_event(self, manager: Manager, event) -> None:
         self.events += 1
@@ -139,17 +148,30 @@ class AmiListener:
 
     def _status(self, **fields) -> None:
         try:
-            self.r.hset(self.keys.listener_status, mapping={**fields, "since": time.time()})
-        except redis.RedisError:
-            log.exception("Redis unreachable")
+            self.r.hset(self.keys.listener_status, mapping={**fields, "since": time.time(), "writer": self.writer})
+        except redis.RedisError as e:
+            self.trouble.failed(e)
 
     def _beat(self) -> None:
-        """The heartbeat other processes check before sending a command (and `hotline status`)."""
+        """The heartbeat other processes check before sending a command (and `hotline status`), with the
+        ``connected`` flag; a Redis that lost this listener's mark (restarted empty) gets everything back."""
         try:
-            self.r.set(self.keys.listener_heartbeat, int(time.time()), ex=HEARTBEAT_TTL)
-            self.r.hset(self.keys.listener_status, mapping={"events": self.events, "writes": self.state.writes})
-        except redis.RedisError:
-            log.exception("Redis unreachable")
+            lost = self.r.hget(self.keys.listener_status, "writer") != self.writer.encode()
+            if lost:
+                self.state.restore_after_loss()
+            pipe = self.r.pipeline(transaction=False)
+            pipe.set(self.keys.listener_heartbeat, int(time.time()), ex=HEARTBEAT_TTL)
+            status = {"events": self.events, "writes": self.state.writes, "writer": self.writer,
+                      "connected": 1 if self.logged_in else 0}
+            if lost:
+                status["since"] = time.time()
+            pipe.hset(self.keys.listener_status, mapping=status)
+            pipe.execute()
+        except redis.RedisError as e:
+            self.trouble.failed(e)
+            return
+        if self.trouble.ok() or lost:
+            self.state.flush()      # the whole model now, not at the next event
 
     # --- AMI -------------------------------------------------------------------------------------
     async def _send(self, action: dict, *, as_list: bool = False, timeout: float = ACTION_TIMEOUT):
@@ -195,6 +217,21 @@ class AmiListener:
                     continue
                 self.model.set_caller_line(caller.queue, caller.uniqueid, reply.get("Value") or "")
         self.state.flush()
+
+    def _rebuild_counters(self) -> None:
+        """Neither Redis nor this (new) listener has today's counters: rebuild them from the call records."""
+        day = self.model.day_of(time.time())
+        if self.session_factory is None or self.state.has_counters(day):
+            return
+        try:
+            with self.session_factory() as session:
+                counters = counters_from_calls(session, day, self.settings.timezone)
+            written = self.state.seed_counters(day, counters)
+        except (redis.RedisError, SQLAlchemyError) as e:
+            log.error("today's counters could not be rebuilt from the call records: %s", e)
+            return
+        if written:
+            log.warning("today's counters were not in Redis: %d rebuilt from the call records", written)
 
     def _load_directory(self) -> Directory | None:
         if self.session_factory is None:
@@ -249,8 +286,8 @@ class AmiListener:
             while True:
                 try:
                     item = await r.blpop([self.keys.commands], timeout=1)
-                except (redis.RedisError, OSError):
-                    log.exception("Redis unreachable; retrying")
+                except (redis.RedisError, OSError) as e:
+                    self.trouble.failed(e)
                     await asyncio.sleep(1)
                     continue
                 if item is not None:
@@ -284,8 +321,10 @@ class AmiListener:
             self.model.add_directory_agents()
         try:
             self.state.load_previous()
+            self.state.load_counters(sorted({self.model.day_of(time.time()), self.model.day_of(time.time() - 86400)}))
         except (redis.RedisError, ValueError, TypeError):
             log.exception("previous live state unreadable; starting from QueueStatus alone")
+        await asyncio.to_thread(self._rebuild_counters)
         self.manager = self._make_manager()
         try:
             await self.manager.connect()
@@ -308,7 +347,7 @@ class AmiListener:
 def main(settings: Settings) -> None:
     """`hotline ami listen`. HOTLINE_AMI_ADDRESS=host:port points it elsewhere (tests put a proxy between)."""
     host, _, port = (os.environ.get("HOTLINE_AMI_ADDRESS") or "").partition(":")
-    listener = AmiListener(settings, redis_client(settings, check=True), host=host or "127.0.0.1",
+    listener = AmiListener(settings, redis_client(settings), host=host or "127.0.0.1",   # Redis may come later
                            port=int(port) if port else None,
                            session_factory=make_session_factory(make_engine(settings.database_url)))
 

@@ -15,6 +15,7 @@ from dataclasses import asdict
 import redis
 
 from hotline.keys import Keys
+from hotline.redis_conn import TroubleLog
 from queue_logic.model import Agent, AgentCall, Caller, Changes, LiveModel
 
 log = logging.getLogger("queue_logic.live_state")
@@ -40,9 +41,59 @@ def agent_fields(agent: Agent) -> dict[str, str]:
 
 
 class LiveState:
+    """Also keeps the totals of the counters it wrote (today's offered, answered, ...), so a Redis that comes
+    back empty (restarted without persistence) gets them back whole (``restore_after_loss``)."""
+
     def __init__(self, client: redis.Redis, keys: Keys, model: LiveModel):
         self.r, self.keys, self.model = client, keys, model
         self.writes = 0
+        self.totals: dict[str, dict[str, int]] = {}     # counters key → field → total written
+        self.trouble = TroubleLog(log, "live state: Redis write")
+
+    def load_counters(self, days: list[str]) -> None:
+        """Read the counters already in Redis (a listener restart) into the totals kept in memory."""
+        names = [("queue", q) for q in self.model.queues] + [("agent", n) for n in self.model.agents]
+        keys = [self.keys.queue_stats(n, d) if kind == "queue" else self.keys.agent_stats(n, d)
+                for kind, n in names for d in days]
+        if not keys:
+            return
+        pipe = self.r.pipeline(transaction=False)
+        for key in keys:
+            pipe.hgetall(key)
+        for key, raw in zip(keys, pipe.execute()):
+            if raw:
+                self.totals[key] = {f.decode(): int(v) for f, v in raw.items()}
+
+    def seed_counters(self, day: str, counters: dict[tuple[str, str], dict[str, int]]) -> int:
+        """Write counters rebuilt elsewhere (queue_logic.day_counters) where Redis has none; returns how many."""
+        written = 0
+        for (kind, name), fields in counters.items():
+            key = self.keys.queue_stats(name, day) if kind == "queue" else self.keys.agent_stats(name, day)
+            if key in self.totals or self.r.exists(key):
+                continue
+            pipe = self.r.pipeline(transaction=True)
+            pipe.hset(key, mapping=fields)
+            pipe.expire(key, STATS_TTL)
+            pipe.execute()
+            self.totals[key] = dict(fields)
+            written += 1
+        return written
+
+    def has_counters(self, day: str) -> bool:
+        marker = f"stats:{day}:"
+        return any(marker in key for key in self.totals)
+
+    def restore_after_loss(self) -> None:
+        """Redis lost everything: write every counter total back, and the whole model at the next flush."""
+        pipe = self.r.pipeline(transaction=True)
+        for key, fields in self.totals.items():
+            pipe.delete(key)
+            if fields:
+                pipe.hset(key, mapping=fields)
+                pipe.expire(key, STATS_TTL)
+        pipe.execute()
+        self.model.changes.full = True
+        log.warning("Redis came back empty: %d counter sets and the live state rewritten", len(self.totals))
 
     # --- after a restart: what the previous listener knew ---------------------------------
     def load_previous(self) -> None:
@@ -76,12 +127,13 @@ class LiveState:
             return False
         try:
             self._write(changes)
-        except redis.RedisError:
-            log.exception("Redis write failed; everything is rewritten at the next flush")
+        except redis.RedisError as e:
+            self.trouble.failed(e)    # once per interval: Redis down fails every batch the same way
             for key, amount in changes.counters.items():
                 self.model.changes.count(*key, amount)
             self.model.changes.full = True
             return False
+        self.trouble.ok()
         self.writes += 1
         return True
 
@@ -120,12 +172,17 @@ class LiveState:
             for q, uid in c.callers_gone:
                 pipe.hdel(k.queue_callers(q), uid)
         stats_keys = set()
+        written = []
         for (kind, name, day, field), amount in c.counters.items():
             key = k.queue_stats(name, day) if kind == "queue" else k.agent_stats(name, day)
             pipe.hincrby(key, field, amount)
             stats_keys.add(key)
+            written.append((key, field, amount))
         for key in stats_keys:
             pipe.expire(key, STATS_TTL)
         pipe.publish(k.live_channel, json.dumps({"t": round(time.time(), 3), "agents": sorted(agents),
                                                  "queues": sorted(queues), "full": c.full}))
         pipe.execute()
+        for key, field, amount in written:
+            fields = self.totals.setdefault(key, {})
+            fields[field] = fields.get(field, 0) + amount

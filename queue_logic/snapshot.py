@@ -103,5 +103,6 @@ def agent_snapshot(client: redis.Redis, keys: Keys, number: str, day: str, now: 
             "since": since, "duration": now - since if since else 0.0, "queues": h.get("queues", ""),
             "phone": h.get("phone", ""), "call_line": h.get("call_line", ""),
             "call_line_name": h.get("call_line_name", ""), "call_caller": h.get("call_caller", ""),
+            "call_uniqueid": h.get("call_uniqueid", ""),
             "answered": int(stats.get("answered", 0)), "talk_seconds": int(stats.get("talk_seconds", 0)),
             "listener": bool(client.exists(keys.listener_heartbeat)), "now": now}

@@ -58,6 +58,8 @@ def create_ticket(session: Session, data: Mapping[str, Any], actor: Actor, *, ca
                     state=TicketState.intake, created_by=actor.username, created_at=now, updated_at=now,
                     topic=topic.path, public_token=secrets.token_urlsafe(18), **values)
     ticket.calls.extend(calls)
+    # 一次一评 already keyed (a ticket written after the call); a later rating is copied by the AGI
+    ticket.call_rating = next((c.rating for c in calls if c.rating is not None), None)
     session.add(ticket)
     session.flush()
     audit(session, ticket, actor, "create", None, TicketState.intake, None,
@@ -141,6 +143,8 @@ def topic(session: Session, code: str | None, errors: dict[str, str]) -> Topic |
     found = session.scalar(select(Topic).where(Topic.code == code))
     if found is None or not found.active:
         errors["topic"] = f"unknown topic {code!r}"
+    elif any(child.active for child in found.children):
+        errors["topic"] = f"{code!r} is a group: choose one of its topics ({', '.join(c.code for c in found.children)})"
     return found
 
 

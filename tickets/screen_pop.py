@@ -23,10 +23,11 @@ SIMILAR_DAYS = 30
 
 
 def current_call(session: Session, agent_id: int | None) -> Call | None:
-    """The call the agent is on: answered by them and not ended."""
+    """The call the agent is on: answered by them and not ended (an ``unknown`` stale record has no end either)."""
     if agent_id is None:
         return None
-    return session.scalar(select(Call).where(Call.agent_id == agent_id, Call.ended_at.is_(None))
+    return session.scalar(select(Call).where(Call.agent_id == agent_id, Call.ended_at.is_(None),
+                                             Call.outcome.is_(None))
                           .order_by(Call.answered_at.desc().nulls_last(), Call.id.desc()).limit(1))
 
 

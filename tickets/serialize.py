@@ -57,6 +57,7 @@ def ticket_as_dict(ticket: Ticket, actor: Actor) -> dict:
         "closed_at": iso(ticket.closed_at), "archived_at": iso(ticket.archived_at),
         "reply": ticket.reply,
         "satisfaction": ticket.satisfaction.value if ticket.satisfaction else None,
+        "call_rating": ticket.call_rating,
         "reopen_count": ticket.reopen_count,
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
         "calls": [{"uniqueid": c.uniqueid, "arrived_at": iso(c.arrived_at), "dialed_number": c.dialed_number,

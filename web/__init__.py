@@ -19,6 +19,9 @@ def create_app(config: dict | None = None) -> Flask:
     from web import database
     database.init_app(app, settings.database_url)
 
+    from web import edge
+    edge.init_app(app)  # first: charset, control characters and the OpenAPI contract, before login and CSRF
+
     from web import security_headers
     security_headers.init_app(app, https=settings.web_https, proxies=settings.web_proxies)
 
@@ -40,6 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(review_bp)
     from web.ticket_admin import bp as ticket_admin_bp
     app.register_blueprint(ticket_admin_bp)
+    from web.callbacks import bp as callbacks_bp
+    app.register_blueprint(callbacks_bp)
     from web.api import bp as api_bp
     app.register_blueprint(api_bp)
     from web.open311 import bp as open311_bp
@@ -62,5 +67,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(account_bp)
     from web.security_admin import bp as security_admin_bp
     app.register_blueprint(security_admin_bp)
+    from web.knowledge import api_bp as knowledge_api_bp
+    from web.knowledge import bp as knowledge_bp
+    app.register_blueprint(knowledge_bp)
+    app.register_blueprint(knowledge_api_bp)
     security_headers.allow_framing_by_self(app)
     return app

@@ -1,22 +1,24 @@
 """An agent's own state and controls (坐席状态): log in/out, pause with a reason, unpause.
 
 Meant to be embedded in the agent workspace: ``GET /agent/state/panel`` is a
-self-contained HTML fragment (its script streams the agent's state by SSE);
+self-contained HTML fragment (its script streams the agent's state by SSE,
+and tells the workspace around it of a new call: the workspace's one stream);
 the JSON endpoints serve any other front end. The same actions exist on the
 softphone as feature codes (*21 *22 *23x *24, extensions_agents.conf).
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, stream_with_context
+import redis
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
 
 from db.models import Role
 from queue_logic.snapshot import agent_snapshot, today
 from queue_logic.states import PAUSE_REASONS, STATE_LABELS
 from web.auth import login_required
-from web.live import command_response, live_keys, live_redis
-from web.streams import snapshot_stream
+from web.live import command_response, event_stream, hub, live_keys, live_redis, register_unavailable
 
 bp = Blueprint("agent_state", __name__, url_prefix="/agent/state")
+register_unavailable(bp)     # Redis down: 503 "live_state_unavailable", never a 500
 
 
 def _my_number() -> str:
@@ -41,7 +43,14 @@ def state():
 @bp.get("/panel")
 @login_required(Role.agent)
 def panel():
-    return render_template("wallboard/agent_panel.html", state=_state(), reasons=PAUSE_REASONS,
+    try:
+        state, available = _state(), True
+    except redis.RedisError as e:       # the workspace still works; the panel says why it shows nothing
+        hub().trouble.failed(e)
+        state = {"state": "unknown", "reason": "", "since": 0, "call_line": "", "call_line_name": "",
+                 "answered": "—"}
+        available = False
+    return render_template("wallboard/agent_panel.html", state=state, available=available, reasons=PAUSE_REASONS,
                            labels=STATE_LABELS)
 
 
@@ -55,9 +64,7 @@ def stream():
     def build() -> dict:
         return agent_snapshot(redis_client, keys, number, today(settings.timezone))
 
-    events = snapshot_stream(redis_client, keys.live_channel, build, event="state")
-    return Response(stream_with_context(events), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return event_stream(build, event="state", share_key=("agent", number))
 
 
 @bp.post("/login")

@@ -13,10 +13,13 @@ from sqlalchemy import select
 from db.models import Department, Role, Ticket, Topic
 from db.repositories import calls as call_repo
 from hotline.caller_id import known_number
+from knowledge.errors import KnowledgeError
+from knowledge.usage import record_use
 from tickets.errors import InvalidInput, TicketError
 from tickets.intake import create_ticket
 from tickets.screen_pop import caller_history, current_call, similar_open_tickets
 from tickets.workflow import transition
+from web import contract
 from web import ticket_views as tv
 from web.auth import login_required, register_home
 
@@ -82,6 +85,8 @@ def create():
                                               "topic", "urgency", "address", "district", "street", "grid",
                                               "latitude", "longitude", "description")}
     data["confidential"] = form.get("confidential", "")
+    errors.update(contract.form_errors("TicketDraft", form))  # the API's limits, for the same fields
+    errors.update(contract.form_errors("Transition", {k: v for k, v in form.items() if k in ("reason", "reply")}))
     try:
         if errors:
             raise InvalidInput.of(errors)
@@ -91,7 +96,13 @@ def create():
         if event:
             transition(s, ticket, event, tv.actor(), reason=form.get("reason"), params=tv.event_params(form),
                        policy=tv.policy())
+        if form.get("knowledge_article"):  # 直办 with a reference: the article that answered the call
+            record_use(s, form["knowledge_article"], g.user.username, call=calls[0] if calls else None, ticket=ticket)
         s.commit()
+    except KnowledgeError as refused:
+        s.rollback()
+        error = InvalidInput.of(refused.fields or {"knowledge_article": refused.message})
+        return _workspace_page(form=form, error=error), error.status
     except TicketError as refused:
         s.rollback()
         return _workspace_page(form=form, error=refused), refused.status

@@ -8,10 +8,7 @@ are ``{"error": {"id", "message", "fields"?}}`` with the HTTP status.
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
-from pathlib import Path
 
-import yaml
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
@@ -19,24 +16,40 @@ from werkzeug.exceptions import HTTPException
 from db.models import Role, Ticket, TicketState, Topic
 from db.repositories import calls as call_repo
 from db.repositories import tickets as ticket_repo
+from tickets import open311 as o311
 from tickets.errors import InvalidInput, TicketError, TicketNotFound
 from tickets.intake import create_ticket
 from tickets.serialize import event_as_dict, parse_time, ticket_as_dict
 from tickets.workflow import transition
+from web import contract, edge
 from web import ticket_views as tv
 from web.auth import login_required
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.record_once(lambda state: tv.init_app(state.app))
 
-OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
-ANY = tuple(Role)
+ANY = tuple(r for r in Role if r is not Role.editor)  # a knowledge editor has no business with tickets
 MAX_LIMIT = 200
+ERROR_IDS = {400: "bad_request", 401: "login_required", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed"}
 
 
-@cache
 def openapi_document() -> dict:
-    return yaml.safe_load(OPENAPI_FILE.read_text(encoding="utf-8"))
+    return contract.document("rest")
+
+
+def _render_edge_error(status: int, errors: dict[str, str], headers: dict[str, str]):
+    """The edge's refusals in this API's error format (see web.edge)."""
+    if status == 400 and "" not in errors:
+        body = InvalidInput.of(errors).as_dict()
+    elif status == 401:
+        body = {"id": "login_required", "message": "log in first: POST /login, then send the session cookie"}
+    else:
+        body = {"id": ERROR_IDS.get(status, "http_error"), "message": errors.get("") or "refused"}
+    return jsonify({"error": body}), status, headers
+
+
+edge.register_area(bp, "/api/v1", "rest", _render_edge_error, login=True)
 
 
 @bp.errorhandler(TicketError)
@@ -46,8 +59,8 @@ def _ticket_error(error: TicketError):
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
-    ids = {400: "bad_request", 401: "login_required", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
-    return jsonify({"error": {"id": ids.get(error.code, "http_error"), "message": error.description}}), error.code
+    return jsonify({"error": {"id": ERROR_IDS.get(error.code, "http_error"), "message": error.description}}), \
+        error.code
 
 
 @bp.get("/openapi.json")
@@ -115,6 +128,8 @@ def create():
         call = call_repo.get_by_uniqueid(s, str(uniqueid))
         if call is None:
             raise InvalidInput.of({"calls": f"unknown call {uniqueid!r}"})
+        if g.user.role is Role.agent and (g.user.agent_id is None or call.agent_id != g.user.agent_id):
+            raise InvalidInput.of({"calls": f"call {uniqueid!r} is not one you answered"})  # the centre may link any
         calls.append(call)
     then = body.get("then")
     if then is not None and not isinstance(then, dict):
@@ -158,6 +173,20 @@ def ticket_transition(number: str):
         (lambda t: tv.db().scalar(select(Ticket.id).where(Ticket.id == t.id, scope)) is not None)
     ticket = tv.apply_event(number, body["event"], body, scope=visible)
     return jsonify(ticket_as_dict(ticket, tv.actor()))
+
+
+@bp.post("/tickets/<number>/publication")
+@login_required(Role.reviewer, Role.supervisor, Role.admin)
+def ticket_publication(number: str):
+    """The centre publishes (or withdraws) the department's reply for Open311's anonymous readers."""
+    body = _json_body()
+    if not isinstance(body.get("reply_published"), bool):
+        raise InvalidInput.of({"reply_published": "true or false"})
+    s = tv.db()
+    ticket = _visible_ticket(number)
+    o311.publish_reply(s, ticket, tv.actor(), body["reply_published"])
+    s.commit()
+    return jsonify({"number": ticket.number, "public": ticket.public, "reply_published": ticket.reply_published})
 
 
 # --- helpers -------------------------------------------------------------------

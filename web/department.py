@@ -13,19 +13,19 @@ from sqlalchemy.orm import selectinload
 from db.models import Role, Ticket, TicketNotification, TicketState
 from db.repositories import tickets as ticket_repo
 from db.session import utcnow
-from kpis.errors import InvalidInput
-from tickets.errors import TicketError
+from kpis.errors import InvalidInput as BadListInput
+from tickets.errors import InvalidInput, TicketError
 from tickets.notifications import inbox
 from tickets.privacy import citizen_for, unmask_phone
 from tickets.rights import available_events, parties
-from web import listing
+from web import contract, listing
 from web import ticket_lists as tl
 from web import ticket_views as tv
 from web.auth import login_required, register_home
 
 bp = Blueprint("department", __name__, url_prefix="/department")
 bp.record_once(lambda state: tv.init_app(state.app))
-bp.register_error_handler(InvalidInput, listing.bad_input)
+bp.register_error_handler(BadListInput, listing.bad_input)
 register_home(Role.clerk, "department.portal")
 
 S = TicketState
@@ -94,7 +94,7 @@ def section(section: str):
     states = [v for v in args.getlist("state") if v]
     unknown = [v for v in states if v not in TicketState.__members__]
     if unknown:
-        raise InvalidInput.of({"state": f"{unknown[0]!r} is not a state"})
+        raise BadListInput.of({"state": f"{unknown[0]!r} is not a state"})
     if states:
         query = query.where(Ticket.state.in_([TicketState(v) for v in states]))
     if args.get("number"):
@@ -132,6 +132,9 @@ def unmask(number: str):
     if ticket is None or not _visible(ticket):
         abort(404, description=f"there is no ticket {number} for your department")
     try:
+        problems = contract.form_errors("Transition", {"reason": request.form.get("reason")})  # the API's limit
+        if problems:
+            raise InvalidInput.of(problems)
         phone = unmask_phone(s, ticket, tv.actor(), request.form.get("reason"))
         s.commit()
     except TicketError as refused:

@@ -2,7 +2,10 @@
 
 Endpoints: services, service definition, POST requests (api_key), GET requests
 with its filters, GET request by id, token lookup; every answer in ``.json``
-or ``.xml``; errors as a list of ``{code, description}`` with 400/403/404.
+or ``.xml``; errors as a list of ``{code, description}`` with 400/403/404/405.
+Reads follow the privacy rules of ``tickets.open311``: anonymous readers see
+public requests only, a single one by its token; an ``api_key`` reads its
+channel's own requests.
 A created request is answered 200 with its id and token (the spec names no
 other status, and old clients test for 200).
 """
@@ -25,6 +28,7 @@ from tickets.errors import TicketError
 from tickets.intake import create_ticket
 from tickets.serialize import parse_time
 from tickets.states import OPEN_STATES
+from web import contract, edge
 from web import ticket_views as tv
 from web.auth import csrf_exempt
 
@@ -45,6 +49,20 @@ def jurisdiction() -> str:
     return current_app.config.get("OPEN311_JURISDICTION", "12345.jinan")
 
 
+def _render_edge_error(status: int, errors: dict[str, str], headers: dict[str, str]):
+    """The edge's refusals (web.edge) in Open311's format; an unknown format is 404 like the views say."""
+    if status == 400 and "format" in errors:
+        status, errors = 404, {"": "format not supported: use .json or .xml"}
+    response = _answer([{"code": status, "description": f"{name}: {why}" if name else why}
+                        for name, why in errors.items()] or [{"code": status, "description": "refused"}],
+                       "errors", "error", status=status)
+    response.headers.update(headers)
+    return response
+
+
+edge.register_area(bp, "/open311", "open311", _render_edge_error)
+
+
 @bp.errorhandler(Open311Error)
 def _open311_error(error: Open311Error):
     return _answer([{"code": error.code, "description": d} for d in error.descriptions], "errors", "error",
@@ -54,6 +72,12 @@ def _open311_error(error: Open311Error):
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     return _answer([{"code": error.code, "description": error.description}], "errors", "error", status=error.code)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """This API's OpenAPI document (web/open311.yaml)."""
+    return jsonify(contract.document("open311"))
 
 
 @bp.get("/discovery.<fmt>")
@@ -104,8 +128,9 @@ def post_request(fmt: str):
     try:
         if errors:
             raise Open311Error(400, *[f"{name}: {why}" for name, why in errors.items()])
-        ticket = create_ticket(s, data, Actor(f"open311:{client.name}", "channel"),
+        ticket = create_ticket(s, data, Actor(o311.submitter(client), "channel"),
                                timezone=current_app.config["HOTLINE_SETTINGS"].timezone)
+        o311.mark_public(ticket, data["public"])
         s.commit()
     except TicketError as refused:
         s.rollback()
@@ -123,24 +148,34 @@ def post_request(fmt: str):
 def get_requests(fmt: str):
     fmt, args = _format(fmt), request.args
     _check_jurisdiction()
-    query = select(Ticket)
+    client = _reader()
+    query = select(Ticket).where(o311.owned_by(client) if client else o311.publicly_readable())
     ids = [v.strip().upper() for v in args.get("service_request_id", "").split(",") if v.strip()]
     if ids:  # the spec: with ids, the other filters are ignored
         query = query.where(Ticket.number.in_(ids))
     else:
         query = _filtered(query, args)
     tickets = tv.db().scalars(query.order_by(Ticket.created_at.desc()).limit(MAX_RESULTS))
-    return _answer([o311.request_dict(t) for t in tickets], "service_requests", "request", fmt=fmt)
+    view = o311.OWNER if client else o311.PUBLIC
+    return _answer([o311.request_dict(t, view) for t in tickets], "service_requests", "request", fmt=fmt)
 
 
 @bp.get("/v2/requests/<service_request_id>.<fmt>")
 def get_request(service_request_id: str, fmt: str):
+    """By number for the owner or a public request; by token (the receipt) for anyone holding it."""
     fmt = _format(fmt)
     _check_jurisdiction()
-    ticket = ticket_repo.by_number(tv.db(), service_request_id)
+    s, client = tv.db(), _reader()
+    ticket, view = ticket_repo.by_number(s, service_request_id), o311.OWNER
+    if client is not None:
+        ticket = ticket if ticket is not None and ticket.created_by == o311.submitter(client) else None
+    elif ticket is not None and o311.is_public(ticket):
+        view = o311.PUBLIC
+    else:
+        ticket, view = ticket_repo.by_token(s, service_request_id), o311.TOKEN
     if ticket is None:
         raise Open311Error(404, f"service_request_id {service_request_id!r} not found")
-    return _answer([o311.request_dict(ticket)], "service_requests", "request", fmt=fmt)
+    return _answer([o311.request_dict(ticket, view)], "service_requests", "request", fmt=fmt)
 
 
 @bp.get("/v2/tokens/<token>.<fmt>")
@@ -154,6 +189,17 @@ def token_lookup(token: str, fmt: str):
 
 
 # --- helpers -------------------------------------------------------------------
+def _reader():
+    """The channel client of the ``api_key`` query parameter; None when anonymous; 403 for a wrong key."""
+    key = request.args.get("api_key")
+    if not key:
+        return None
+    client = api_clients.authenticate(tv.db(), key)
+    if client is None:
+        raise Open311Error(403, "api_key is not valid")
+    return client
+
+
 def _filtered(query, args):
     problems = []
     codes = [c.strip() for c in args.get("service_code", "").split(",") if c.strip()]

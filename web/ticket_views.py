@@ -15,9 +15,10 @@ from db.repositories import tickets as ticket_repo
 from tickets import effects
 from tickets.context import Actor
 from tickets.deadlines import DeadlinePolicy, load_policy
-from tickets.errors import TicketError, TicketNotFound
+from tickets.errors import InvalidInput, TicketError, TicketNotFound
 from tickets.labels import SATISFACTION, label
 from tickets.workflow import transition
+from web import contract
 from web.database import session
 
 # the form fields an event may read (besides reason and version)
@@ -65,9 +66,15 @@ def event_params(form) -> dict:
 
 
 def apply_event(number: str, event: str, data, *, scope=None) -> Ticket:
-    """Lock the ticket, apply the event with the page's version, commit; TicketError on refusal (rolled back)."""
+    """Lock the ticket, apply the event with the page's version, commit; TicketError on refusal (rolled back).
+
+    ``data`` (a page's form or an API body) is held to the API's Transition schema first: same limits.
+    """
     s = db()
     try:
+        problems = contract.form_errors("Transition", data)
+        if problems:
+            raise InvalidInput.of(problems)
         ticket = ticket_repo.for_update(s, number)
         if ticket is None or (scope is not None and not scope(ticket)):
             raise TicketNotFound(f"there is no ticket {number}")

@@ -1,6 +1,6 @@
 """Supervisor wallboard (值班长大屏): queues and agents live, by Server-Sent Events, with actions.
 
-Thin views: live figures come from Redis (queue_logic.snapshot), actions go to
+Thin views: live figures come from Redis (queue_logic.snapshot; one subscription per process, web.streams), actions go to
 the AMI listener as commands (queue_logic.commands), the surge announcement is
 a CentreSetting (queue_logic.surge).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, stream_with_context
+from flask import Blueprint, current_app, g, jsonify, render_template, request
 
 from db.models import Role
 from hotline.errors import HotlineError
@@ -19,10 +19,10 @@ from queue_logic.snapshot import today, wallboard_snapshot
 from queue_logic.states import PAUSE_REASONS, STATE_LABELS
 from web.auth import login_required, register_home
 from web.database import session
-from web.live import command_response, live_keys, live_redis
-from web.streams import snapshot_stream
+from web.live import command_response, event_stream, live_keys, live_redis, register_unavailable
 
 bp = Blueprint("wallboard", __name__, url_prefix="/supervisor/wallboard")
+register_unavailable(bp)     # Redis down: 503 "live_state_unavailable", never a 500
 register_home(Role.supervisor, "wallboard.board")
 
 SUPERVISING = (Role.supervisor, Role.admin)
@@ -64,9 +64,8 @@ def snapshot():
 @bp.get("/stream")
 @login_required(*SUPERVISING)
 def stream():
-    events = snapshot_stream(live_redis(), live_keys().live_channel, _snapshot)
-    return Response(stream_with_context(events), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    """Every open wallboard of this process shares one subscription and one snapshot per change."""
+    return event_stream(_snapshot, share_key="wallboard")
 
 
 # --- actions on agents ------------------------------------------------------------

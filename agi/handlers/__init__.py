@@ -2,7 +2,7 @@
 
 Explicit, so a test can compare it with the script names the dialplan uses.
 """
-from agi.handlers import agent_connect, agent_queues, hangup, inbound, ivr, ping
+from agi.handlers import agent_connect, agent_queues, callback_agent, hangup, inbound, ivr, ping, rating
 
 HANDLERS = {
     "inbound": inbound.handle,
@@ -11,4 +11,6 @@ HANDLERS = {
     "agent_queues": agent_queues.handle,
     "hangup": hangup.handle,
     "ping": ping.handle,
+    "rating": rating.handle,
+    "callback_agent": callback_agent.handle,
 }

@@ -29,10 +29,11 @@ def apply_route(req: AgiRequest, route: Route, *, prompts: tuple[str, ...] = (),
     An empty HOTLINE_ROUTE after it means Python failed: the dialplan falls back.
     """
     values = {
-        v.ROUTE: route.kind, v.QUEUE: route.queue, v.QUEUE_OPTIONS: "t",
+        v.ROUTE: route.kind, v.QUEUE: route.queue, v.QUEUE_OPTIONS: "tc",  # c: the caller stays when the agent hangs up (一次一评)
         v.QUEUE_TIMEOUT: route.queue_timeout or "", v.OVERFLOW_QUEUE: route.overflow_queue or "",
         v.TRANSFER_TARGET: route.transfer_target or "", v.TRANSFER_KIND: route.transfer_kind or "",
         v.LANGUAGE: route.language, v.PROMPTS: "&".join(prompts), v.MENU: menu or "", v.LINE: line_number or "",
+        v.LINE_MAX_CALL: (route.line.max_call_seconds or "") if route.line is not None else "",
     }
     fields = [str(values[name]) for name in v.DECISION_FIELDS]
     if any("," in value for value in fields):
@@ -50,7 +51,7 @@ def handle(req: AgiRequest) -> None:
         line=route.line, arrived_at=utcnow(), recording_file=recording or None,
     )
     call.language = route.language
-    if route.kind == "queue":
+    if route.kind == "queue":   # provisional: at hangup the dialplan's HOTLINE_QUEUE_START says if it joined
         call.queue_name = route.queue
         call.queue_joined_at = utcnow()
     # the supervisor's hot-topic announcement goes before everything, except on an emergency call

@@ -9,10 +9,16 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from db.models import Base
+from db.models.knowledge import is_search_index_table
 from db.session import make_engine
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _modelled(name, type_, _parent) -> bool:
+    """Autogenerate leaves the knowledge search index alone: it is dialect-specific DDL (FTS5 / tsvector)."""
+    return not (type_ == "table" and is_search_index_table(name))
 
 
 def _configure_and_run(connection: Connection) -> None:
@@ -22,6 +28,7 @@ def _configure_and_run(connection: Connection) -> None:
         # SQLite cannot ALTER most things: batch mode copies the table instead
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

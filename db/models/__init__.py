@@ -1,9 +1,11 @@
 """All models, importable from one place: ``from db.models import Line, Call``."""
 from db.models.base import NAMING_CONVENTION, Base, str_enum
 from db.models.calendar import CalendarDay
+from db.models.callbacks import AttemptOutcome, Callback, CallbackAttempt, CallbackStatus, callback_calls
 from db.models.calls import Call, CallOutcome
 from db.models.config import ConfigVersion, IvrMenu, ScheduledChange
 from db.models.departments import Department, DepartmentKind
+from db.models.knowledge import Article, ArticleEvent, ArticleState, ArticleUse, ArticleVersion
 from db.models.kpis import REPEAT_LOOKUP  # noqa: F401  (declares the KPI queries' index)
 from db.models.lines import Line, LineMode
 from db.models.notifications import ApiClient, TicketNotification
@@ -27,6 +29,11 @@ from db.models.topics import Topic
 from db.models.users import CentreSetting, Role, User
 
 __all__ = [
+    "Article",
+    "ArticleEvent",
+    "ArticleState",
+    "ArticleUse",
+    "ArticleVersion",
     "NAMING_CONVENTION",
     "Agent",
     "ApiClient",
@@ -40,7 +47,12 @@ __all__ = [
     "TicketState",
     "Topic",
     "Base",
+    "AttemptOutcome",
     "Call",
+    "Callback",
+    "CallbackAttempt",
+    "CallbackStatus",
+    "callback_calls",
     "CentreSetting",
     "CallOutcome",
     "ConfigVersion",

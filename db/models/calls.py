@@ -29,6 +29,7 @@ class CallOutcome(enum.StrEnum):
     emergency = "emergency"        # transferred to 110/119/120/122
     self_served = "self_served"    # finished in the department's self-service
     fallback = "fallback"          # Python was unreachable; dialplan's own route
+    unknown = "unknown"            # 未知: the end was never seen (stale record); left out of service levels
 
 
 class Call(Base):
@@ -62,6 +63,10 @@ class Call(Base):
     wait_seconds: Mapped[float | None]
     talk_seconds: Mapped[float | None]
     hangup_cause: Mapped[str | None] = mapped_column(String(32))
+    # 一次一评: the citizen's own key after the agent hung up, 1 very satisfied … 5 very dissatisfied;
+    # None = not asked, or no valid key (never taken as "satisfied")
+    rating: Mapped[int | None]
+    rating_offered_at: Mapped[dt.datetime | None]   # the agent hung up and the survey started
 
     line: Mapped[Line | None] = relationship()
     department: Mapped[Department | None] = relationship()

@@ -53,6 +53,8 @@ class Line(Base):
     language: Mapped[str] = mapped_column(String(8), default="zh")
     ivr_menu: Mapped[str | None] = mapped_column(String(64))
     no_menu: Mapped[bool] = mapped_column(default=False)
+    # longest call on this line in seconds (TIMEOUT(absolute)); None = the centre's default
+    max_call_seconds: Mapped[int | None]
     self_service_url: Mapped[str | None] = mapped_column(String(512))
     active: Mapped[bool] = mapped_column(default=True)
     notes: Mapped[str | None] = mapped_column(Text)

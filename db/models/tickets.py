@@ -144,6 +144,7 @@ class Ticket(Base):
     archived_at: Mapped[dt.datetime | None]
     reply: Mapped[str | None] = mapped_column(Text)  # 答复 / the answer given on the call
     satisfaction: Mapped[Satisfaction | None] = mapped_column(str_enum(Satisfaction, 24))
+    call_rating: Mapped[int | None]   # 一次一评 of the call the ticket was made from (calls.rating)
     reopen_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     # --- deadlines (时限), UTC; ``deadline_estimated`` = the calendar did not know a year ---
@@ -161,6 +162,9 @@ class Ticket(Base):
 
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # 并单
     public_token: Mapped[str | None] = mapped_column(String(40), unique=True)  # Open311 token
+    # Open311 privacy (公开): the channel submitted it as public; the centre published the reply
+    public: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reply_published: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __mapper_args__ = {"version_id_col": version}
 

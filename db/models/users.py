@@ -20,6 +20,7 @@ class Role(enum.StrEnum):
     clerk = "clerk"            # 承办单位经办人: works its own department's tickets
     supervisor = "supervisor"  # 值班长: wallboard, agents, surge announcements
     admin = "admin"            # 系统管理员: configuration, users, calendar overrides
+    editor = "editor"          # 知识库编辑: writes, publishes and retires knowledge-base articles
 
 
 class User(Base):

@@ -64,8 +64,8 @@ def close_call(call: Call, *, outcome, hangup_cause: str | None, at) -> None:
     call.ended_at = at
     call.outcome = outcome
     call.hangup_cause = hangup_cause
-    if call.answered_at is not None:
-        call.talk_seconds = round((at - call.answered_at).total_seconds(), 3)
+    if call.answered_at is not None:  # talking ended when the agent hung up, not after the rating
+        call.talk_seconds = round(((call.rating_offered_at or at) - call.answered_at).total_seconds(), 3)
     elif call.queue_joined_at is not None:
         call.wait_seconds = round((at - call.queue_joined_at).total_seconds(), 3)
 

@@ -69,7 +69,7 @@ class AsteriskInstance:
     # --- configuration -------------------------------------------------------
     def render(self, context: dict) -> list[Path]:
         """Render ``asterisk_conf/common`` then ``asterisk_conf/<name>`` into etc/."""
-        for sub in ("etc", "log", "spool", "run", "db", "keys"):
+        for sub in ("etc", "log", "log/cdr-custom", "spool", "run", "db", "keys"):   # cdr_custom writes no folder
             (self.base_dir / sub).mkdir(parents=True, exist_ok=True)
         data_dir = build_data_dir(self.base_dir / "data", self.binary.root, self.binary.data_dir,
                                   self.settings.prompts_dir)

@@ -4,9 +4,10 @@ Queues, members and agent endpoints are rendered from the database
 (``render.agents_and_queues``) into queues.conf and pjsip.conf, then only the
 modules concerned reload: ``app_queue`` keeps waiting callers, calls in
 progress and the dynamic (logged-in) members; ``res_pjsip`` keeps established
-calls. Logged-in agents then follow their new memberships (``sync_members``). The carrier simulator is re-rendered too, so a new agent's simulated
-softphone registers. (The callpath helper adds its own reload of app_queue;
-this one is the configuration's, and the two may be merged.)
+calls. Logged-in agents then follow their new memberships (``sync_members``).
+The carrier simulator is re-rendered too, so a new agent's simulated softphone
+registers. Until a queue is reloaded, the dialplan's QUEUE_EXISTS guard sends
+callers of a queue Asterisk does not know yet to the 12345 queue.
 """
 from __future__ import annotations
 
@@ -94,3 +95,15 @@ def sync_members(ami: AmiClient, directory: Directory, retired: set[str]) -> lis
 @functools.lru_cache(maxsize=4)
 def _factory(url: str):
     return session_factory_for(url)
+
+
+def reload_queues(settings: Settings) -> set[str]:
+    """Re-render from the database, reload app_queue; the queues Asterisk now has."""
+    apply_config(settings, {"queue"})
+    return known_queues(render.instances(settings, binary.locate(settings.asterisk_root))[0])
+
+
+def known_queues(pbx) -> set[str]:
+    """Queue names in ``queue show`` (the first word of each queue's summary line)."""
+    return {line.split()[0] for line in pbx.cli("queue show").splitlines()
+            if " has " in line and "calls" in line and not line.startswith(" ")}

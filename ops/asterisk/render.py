@@ -9,11 +9,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.config import Settings
-from hotline.dialplan import MAIN_QUEUE
+from hotline.dialplan import MAIN_NUMBER, MAIN_QUEUE
 from ops.asterisk.binary import AsteriskBinary
 from ops.asterisk.instance import AsteriskInstance
 
 TRACE_HEADER = "X-Hotline-Trace"   # carrier → hotline correlation id (used by `hotline call`)
+
+# Dead calls end (挂死呼叫): a far end that vanished without a BYE sends no more RTP.
+CALL_LIMITS = {
+    "rtp_timeout": 30,          # s without RTP on a call in progress → hang up (carrier and agent legs)
+    "rtp_timeout_hold": 300,    # s without RTP while the far end holds the call
+    "session_expires": 600,     # SIP session timer (RFC 4028): a dead dialog is noticed within this
+    "session_min_se": 90,
+    "max_call_seconds": 7200,   # longest call (TIMEOUT(absolute)); a line may set its own (Line.max_call_seconds)
+}
 
 
 def agents_and_queues(session: Session) -> tuple[list[dict], list[dict]]:
@@ -59,11 +68,14 @@ def pbx_context(settings: Settings, agents: list[dict], queues: list[dict],
         "sip_bind": settings.sip_bind,
         "carrier_host": settings.carrier_host,
         "carrier_port": settings.ports.carrier_sip,
+        "load_trunk_port": settings.load_trunk_port,
         "softphone_network": settings.softphone_acl,
         "recordings_dir": str(settings.recordings_dir),
         "fallback_queue": MAIN_QUEUE,
+        "main_number": MAIN_NUMBER,
         "trace_header": TRACE_HEADER,
         "default_language": "en",
+        "limits": CALL_LIMITS,
     }
 
 

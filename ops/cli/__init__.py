@@ -10,7 +10,7 @@ import sys
 import click
 
 from hotline.errors import HotlineError
-from ops.cli import agents, asterisk, config, data, kpis, prompts, security, services, suggest, system
+from ops.cli import agents, asterisk, config, data, kpis, load, prompts, security, services, suggest, system
 
 
 class HotlineGroup(click.Group):
@@ -31,6 +31,6 @@ def main() -> None:
     """12345 government service hotline: Asterisk + Python call centre."""
 
 
-for group in (asterisk, data, system, prompts, agents, kpis, security, services, suggest, config):
+for group in (asterisk, data, system, prompts, agents, kpis, security, services, suggest, config, load):
     for command in group.COMMANDS:
         main.add_command(command)

@@ -14,7 +14,17 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
-def session_factory(settings: Settings):
+def require_database(settings: Settings) -> None:
+    """A clear error (problem + fix) when the database is missing or empty, before anything creates a file."""
+    from db.presence import check_database
+
+    check_database(settings.database_url)
+
+
+def session_factory(settings: Settings, *, check: bool = True):
+    """The command's database; missing or empty is an error (only `db upgrade` and `seed` create it)."""
+    if check:
+        require_database(settings)
     return session_factory_for(settings.database_url)
 
 

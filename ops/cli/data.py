@@ -35,12 +35,16 @@ def db_upgrade(revision: str) -> None:
               help="share of the full year (1,000,000 tickets, 3,000,000 calls) to write")
 @click.option("--year", type=click.IntRange(2004, 2100), default=2025, show_default=True)
 def seed(history: bool, scale: float, year: int) -> None:
-    """Load the demo data: 12345, the national lines, local numbers, departments, queues, agents."""
+    """Create or upgrade the database, then load the demo data: 12345, the national lines, local numbers,
+    departments, queues, agents (and with --history a generated year of tickets and calls)."""
+    from db.migrate import upgrade
     from db.seed import seed as run_seed
     from db.seed_users import seed_users
     from db.session import session_scope
 
     settings = common.settings()
+    settings.ensure_dirs()
+    upgrade(settings.database_url)
     with session_scope(common.session_factory(settings)) as session:
         report = run_seed(session)
         passwords = seed_users(session)

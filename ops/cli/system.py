@@ -44,14 +44,18 @@ def status() -> None:
 @click.option("--dtmf", default="", help="keys to press after the answer (w = half-second pause)")
 @click.option("--dtmf-delay", default=2.0, show_default=True, help="seconds after the answer before the keys")
 @click.option("--hangup-after", default=10.0, show_default=True, help="seconds before the citizen hangs up")
-def call(number: str, caller: str, dtmf: str, dtmf_delay: float, hangup_after: float) -> None:
+@click.option("--rating", default="", help="keys the citizen presses for the rating after the agent hangs up")
+@click.option("--rating-delay", default=0.0, show_default=True,
+              help="seconds after the keys (or the answer) before the rating keys")
+def call(number: str, caller: str, dtmf: str, dtmf_delay: float, hangup_after: float, rating: str,
+         rating_delay: float) -> None:
     """Place a real SIP call to NUMBER from the carrier simulator; print the call record as JSON."""
     from ops.citizen_call import CitizenCall, place_call
 
     settings = common.settings()
     record = place_call(settings, common.session_factory(settings),
                         CitizenCall(number=number, caller=caller, dtmf=dtmf, dtmf_delay=dtmf_delay,
-                                    hangup_after=hangup_after))
+                                    hangup_after=hangup_after, rating=rating, rating_delay=rating_delay))
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
 
 

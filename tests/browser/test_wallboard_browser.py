@@ -142,3 +142,40 @@ def test_an_agent_pauses_from_its_own_panel_and_sees_its_state(hotline, wallboar
     browser.find_element(By.CSS_SELECTOR, "button[data-action='unpause']").click()
     wait_dom(browser, state, lambda s: s == "idle", 3, "idle again on the agent's panel")
     assert paused_in_asterisk(hotline, "PJSIP/agent1003") == {("0", "")}
+
+
+def test_the_agent_workspace_pops_the_call_from_its_one_stream(hotline, wallboard):
+    """No polling: the state panel's stream tells the workspace of the call, which reloads with the screen pop."""
+    browser = wallboard
+    base = f"http://127.0.0.1:{hotline.settings.ports.web}"
+    others = ("PJSIP/agent1002", "PJSIP/agent1003", "PJSIP/agent1004")
+    with hotline.pbx_ami() as ami:        # only agent 1001 takes the call
+        for interface in others:
+            ami.action("QueuePause", Interface=interface, Paused="true", Reason="meeting")
+    result: dict = {}
+    try:
+        browser.delete_all_cookies()
+        browser.get(f"{base}/login")
+        browser.find_element(By.NAME, "username").send_keys("agent1001")
+        browser.find_element(By.NAME, "password").send_keys(hotline.passwords["agent1001"])
+        browser.find_element(By.CSS_SELECTOR, "form button").click()
+        wait_dom(browser, "return location.pathname", lambda p: p not in ("/login", ""), 10, "the agent's home")
+        browser.get(f"{base}/agent/")
+        pop = "const e = document.getElementById('current-call'); return e ? e.dataset.uniqueid : null"
+        wait_dom(browser, pop, lambda u: u == "", 5, "the workspace with no call")
+        assert "setInterval" not in browser.page_source
+        with hotline.pbx_ami() as ami:
+            call = threading.Thread(target=lambda: result.update(
+                hotline.call("12345", "--dtmf", "1", "--dtmf-delay", "1", "--hangup-after", "8")))
+            call.start()
+            connect = ami.wait_event(lambda m: m.get("Event") == "AgentConnect", 30)
+            assert connect is not None and connect["MemberName"].startswith("1001")
+            uniqueid, shown = wait_dom(browser, pop, lambda u: bool(u), 5, "the screen pop of the new call")
+        assert uniqueid == connect["Uniqueid"]
+        assert shown - float(connect["Timestamp"]) < 3.0
+        call.join(40)
+    finally:
+        with hotline.pbx_ami() as ami:
+            for interface in others:
+                ami.action("QueuePause", Interface=interface, Paused="false")
+    assert result["outcome"] == "answered"

@@ -35,7 +35,9 @@ def test_database_driver_that_is_not_installed(tmp_path):
 
 def test_port_already_taken(tmp_path):
     port = Settings.from_env({"HOTLINE_RUN_DIR": str(tmp_path), "HOTLINE_PORT_OFFSET": "2700"}).ports.agi
+    assert hotline(tmp_path, "db", "upgrade").returncode == 0
     with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # past an earlier test's TIME_WAITs
         squatter.bind(("127.0.0.1", port))
         squatter.listen()
         done = hotline(tmp_path, "agi", "serve")
@@ -77,9 +79,11 @@ def test_starting_a_service_twice_starts_it_once(tmp_path):
         again, started_again = services.start(settings, agi)
         assert started and not started_again and again == pid
         assert services.agi_answers(settings.ports.agi)
-    finally:
         assert services.stop(settings, "agi")
-    assert services.pid_of(settings, "agi") is None
+        assert services.pid_of(settings, "agi") is None
+    finally:
+        services.shutdown_supervisor(settings)
+    assert not services.supervisor_running(settings)
 
 
 def test_asterisk_that_cannot_start_says_where_to_look(tmp_path):

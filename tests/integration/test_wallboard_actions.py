@@ -13,7 +13,7 @@ import pytest
 from hotline.keys import Keys
 from hotline.redis_conn import redis_client
 from tests.support.waiting import wait_for
-from tests.web.conftest import csrf_of
+from tests.support.web import csrf_of
 
 pytestmark = pytest.mark.asterisk
 

@@ -155,3 +155,21 @@ def test_period_parsing_says_what_is_wrong():
         assert field in refused.value.fields
     start, end = Period(today, today).utc_bounds()
     assert (start, end) == (dt.datetime(2026, 3, 1, 16), dt.datetime(2026, 3, 2, 16))
+
+
+def test_ratings_per_agent_and_per_line(session, add_call):
+    """一次一评: rated 1-2 counts as satisfied; an unrated answered call is no rating, never satisfied."""
+    add_call("2026-03-02 10:00", wait=5, talk=60).rating = 1
+    add_call("2026-03-02 10:01", wait=5, talk=60).rating = 4
+    add_call("2026-03-02 10:02", wait=5, talk=60)                              # hung up without a key
+    add_call("2026-03-02 10:03", wait=5, talk=60, agent="1002", line="12315").rating = 2
+    session.flush()
+    [row] = calls(session)
+    f = row["figures"]
+    assert f["rated"]["value"] == 3 and fraction(f["rating_rate"]) == (3, 4)
+    assert fraction(f["call_satisfaction_rate"]) == (2, 3)
+    by_agent = {r["key"]["agent"]: r["figures"] for r in calls(session, by=("agent",))}
+    assert fraction(by_agent["1001"]["call_satisfaction_rate"]) == (1, 2)
+    assert fraction(by_agent["1002"]["call_satisfaction_rate"]) == (1, 1)
+    by_line = {r["key"]["line"]: r["figures"] for r in calls(session, by=("line",))}
+    assert fraction(by_line["12315"]["rating_rate"]) == (1, 1)

@@ -1,16 +1,11 @@
 """The model written to a real Redis, read back by the wallboard snapshot and by a restarted listener."""
 from __future__ import annotations
 
-import json
-import threading
-import time
-
 from queue_logic.live_state import LiveState
 from queue_logic.model import LiveModel
 from queue_logic.resync import reset_from_queue_status
 from queue_logic.snapshot import rates, wallboard_snapshot
 from tests.support.ami_events import agent_event, caller_events, day_of, log_in, make_directory
-from web.streams import snapshot_stream
 
 
 def test_flush_writes_changes_and_the_snapshot_shows_them(model, redis_keys):
@@ -70,30 +65,24 @@ def test_rates_and_alerts_against_gbt_33358_targets():
     assert r["answer_rate_alert"] and r["sl_rate_alert"]
 
 
-def test_the_stream_pushes_a_snapshot_soon_after_a_publish_and_closes_its_pubsub(redis_keys):
+def test_counters_come_back_whole_when_redis_lost_everything(model, redis_keys):
+    """A Redis restarted without persistence: the listener writes today's totals back, not from zero."""
     client, keys = redis_keys
-    built = []
-
-    def build():
-        built.append(time.monotonic())
-        return {"n": len(built)}
-
-    stream = snapshot_stream(client, keys.live_channel, build, min_interval=0.05, heartbeat=0.3, refresh=60)
-    assert next(stream).startswith("retry:")
-    assert json.loads(next(stream).split("data: ", 1)[1]) == {"n": 1}
-    sent = time.monotonic()
-
-    def burst():
-        pipe = client.pipeline(transaction=False)
-        for _ in range(50):
-            pipe.publish(keys.live_channel, "x")
-        pipe.execute()
-
-    threading.Timer(0.1, burst).start()
-    frame = next(stream)
-    assert frame.startswith("event: snapshot") and time.monotonic() - sent < 1.0
-    assert len(built) == 2                     # 50 publishes, one coalesced snapshot
-    assert next(stream) == ": heartbeat\n\n"   # nothing new: a comment keeps the connection honest
-    subscribers = client.pubsub_numsub(keys.live_channel)[0][1]
-    stream.close()
-    assert subscribers == 1 and client.pubsub_numsub(keys.live_channel)[0][1] == 0
+    state = LiveState(client, keys, model)
+    log_in(model, "1001", ("12345",), now=100.0)
+    for ev in caller_events("c1"):
+        model.apply(ev, 100.0)
+    state.flush()
+    day = day_of(100.0)
+    before = client.hgetall(keys.queue_stats("12345", day))
+    assert int(before[b"offered"]) == 1
+    for key in list(client.scan_iter(f"{keys.prefix}*")):   # what a restart does to our keys
+        client.delete(key)
+    state.restore_after_loss()
+    state.flush()
+    assert client.hgetall(keys.queue_stats("12345", day)) == before
+    assert client.sismember(keys.agents, "1001")
+    # a restarted listener reads the totals back before it adds to them
+    again = LiveState(client, keys, model)
+    again.load_counters([day])
+    assert again.totals[keys.queue_stats("12345", day)]["offered"] == 1

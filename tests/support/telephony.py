@@ -3,7 +3,7 @@
 Each test session gets its own run folder, database, Redis prefix and port block
 (HOTLINE_PORT_OFFSET), so it never disturbs an installation running on the
 same machine. Asterisk (PBX + carrier simulator) runs from ``asterisk_conf/``;
-the Python services run as real processes started the way `hotline up` does.
+the Python services run as real processes under supervisord, started the way `hotline up` does.
 """
 from __future__ import annotations
 
@@ -110,8 +110,12 @@ class Hotline:
         return (self.settings.log_dir / "agi.log").read_text(errors="replace")
 
 
-def start_hotline(run_dir: Path, database_url: str | None = None, extra_env: dict[str, str] | None = None) -> Hotline:
+def start_hotline(run_dir: Path, database_url: str | None = None, redis_url: str | None = None,
+                  extra_env: dict[str, str] | None = None) -> Hotline:
+    """``redis_url``: a Redis of the test's own (tests/support/redis_server.py), to restart at will."""
     env = dict(os.environ)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     env.update({
         "HOTLINE_RUN_DIR": str(run_dir),
         "HOTLINE_PORT_OFFSET": str(TEST_PORT_OFFSET),

@@ -40,8 +40,31 @@
     field("result").textContent = resp.ok ? "✓" : "✗ " + (data.message || data.error || "failed");
   }));
 
-  const source = new EventSource(root.dataset.stream);
-  source.addEventListener("state", (e) => show(JSON.parse(e.data)));
+  // The workspace around this panel learns of a new call from this one stream (no polling of its own).
+  function tellWorkspace(st) {
+    if (window.parent !== window) {
+      window.parent.postMessage({ type: "hotline-agent-state", call_uniqueid: st.call_uniqueid || null,
+                                  call_caller: st.call_caller || "" }, location.origin);
+    }
+  }
+
+  function connect() {
+    const source = new EventSource(root.dataset.stream);
+    source.addEventListener("state", (e) => {
+      const st = JSON.parse(e.data);
+      field("unavailable").hidden = true;
+      show(st);
+      tellWorkspace(st);
+    });
+    source.addEventListener("unavailable", () => { field("unavailable").hidden = false; });
+    source.onerror = () => {
+      if (source.readyState === EventSource.CLOSED) {   // refused (503 while Redis is down): retry
+        field("unavailable").hidden = false;
+        setTimeout(connect, 2000);
+      }
+    };
+  }
+  connect();
   setInterval(() => {
     const since = Number(field("duration").dataset.since);
     field("duration").textContent = since ? dur(Date.now() / 1000 + skew - since) : "";

@@ -158,17 +158,37 @@
     out.dataset.result = ok ? "ok" : "error";
   }));
 
+  function unavailable(yes) {
+    document.getElementById("live-unavailable").hidden = !yes;
+    if (yes) {
+      const pill = document.getElementById("live-status");
+      pill.className = "pill pill-down";
+      pill.textContent = "不可用 unavailable";
+    }
+  }
+
   function connect() {
     const source = new EventSource(root.dataset.stream);
     source.addEventListener("snapshot", (e) => {
       snap = JSON.parse(e.data);
       skew = snap.now - Date.now() / 1000;
+      unavailable(false);
       render();
     });
-    source.onerror = () => {
+    source.addEventListener("unavailable", () => unavailable(true));
+    source.onerror = async () => {
       const pill = document.getElementById("live-status");
       pill.className = "pill pill-wait";
       pill.textContent = "重连中 reconnecting…";
+      if (source.readyState === EventSource.CLOSED) {
+        // the stream was refused (503 "live_state_unavailable"): say so, and try again shortly
+        try {
+          const resp = await fetch(base + "snapshot", { headers: { Accept: "application/json" } });
+          const data = await resp.json();
+          unavailable(resp.status === 503 && data.error === "live_state_unavailable");
+        } catch (err) { unavailable(true); }
+        setTimeout(connect, 2000);
+      }
     };
   }
   connect();

@@ -1,0 +1,172 @@
+"""What a load run measured: calls (from sipp and the call records), AGI times, streams, processes.
+
+Every figure comes from a real source: sipp's own log lines, the ``calls`` table, the FastAGI
+server's "AGI timing" lines (HOTLINE_AGI_TIMING=1), the screen clients, psutil samples and
+``sox`` on the recordings.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import psutil
+from sqlalchemy import select
+
+from db.models import Call
+from db.session import session_factory_for
+from hotline.config import Settings
+
+INTERACTIVE = {"ivr"}   # handlers that wait for the caller (menu keys): their time is mostly the caller's
+AGI_TIMING = re.compile(r"^(\S+ \S+) INFO agi\.server: AGI timing (\S+) ([0-9.]+) ms")
+SILENT_RMS = 0.001      # sox "RMS amplitude" below this: a silent recording
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))], 4)
+
+
+def sipp_outcomes(log_lines: list[str]) -> dict[str, int]:
+    """Counts of the caller scenario's log words (offered, connected, answered, abandoned, ended)."""
+    counts: dict[str, int] = {}
+    for line in log_lines:
+        parts = line.split(None, 1)
+        if len(parts) == 2:
+            counts[parts[1].strip()] = counts.get(parts[1].strip(), 0) + 1
+    return counts
+
+
+def agi_times(log_file: Path, since: dt.datetime) -> dict:
+    """p50/p99/max per AGI script from the FastAGI log, lines at or after ``since`` (local time)."""
+    by_script: dict[str, list[float]] = {}
+    if log_file.exists():
+        for line in log_file.read_text(errors="replace").splitlines():
+            m = AGI_TIMING.match(line)
+            if m and dt.datetime.strptime(m.group(1)[:19], "%Y-%m-%d %H:%M:%S") >= since.replace(microsecond=0):
+                by_script.setdefault(m.group(2), []).append(float(m.group(3)))
+    every = [v for k, vs in by_script.items() if k not in INTERACTIVE for v in vs]
+    return {"runs": sum(len(v) for v in by_script.values()), "decisions": len(every),
+            "p50_ms": percentile(every, 50), "p99_ms": percentile(every, 99),
+            "max_ms": max(every) if every else None, "interactive_left_out": sorted(INTERACTIVE),
+            "by_script": {k: {"runs": len(v), "p99_ms": percentile(v, 99)} for k, v in sorted(by_script.items())}}
+
+
+def call_records(settings: Settings, caller_like: str, since: dt.datetime) -> dict:
+    with session_factory_for(settings.database_url)() as db:
+        calls = list(db.scalars(select(Call).where(Call.caller.like(caller_like), Call.arrived_at >= since)))
+        outcomes: dict[str, int] = {}
+        for c in calls:
+            key = c.outcome.value if c.outcome else "open"
+            outcomes[key] = outcomes.get(key, 0) + 1
+        waits = [c.wait_seconds for c in calls if c.wait_seconds is not None]
+        talks = [c.talk_seconds for c in calls if c.talk_seconds is not None]
+        recordings = [c.recording_file for c in calls if c.outcome and c.outcome.value == "answered" and c.recording_file]
+    return {"records": len(calls), "outcomes": outcomes,
+            "wait_p50_s": percentile(waits, 50), "wait_p99_s": percentile(waits, 99),
+            "talk_p50_s": percentile(talks, 50), "recording_files": recordings}
+
+
+def check_recordings(files: list[str], sample: int = 20) -> dict:
+    """Length (soxi -D) and loudness (sox stat RMS) of up to ``sample`` recordings."""
+    checked, bad = 0, []
+    for name in files[:sample]:
+        path = Path(name)
+        checked += 1
+        if not path.exists():
+            bad.append(f"{path.name}: missing")
+            continue
+        length = subprocess.run(["soxi", "-D", str(path)], capture_output=True, text=True, timeout=20)
+        stat = subprocess.run(["sox", str(path), "-n", "stat"], capture_output=True, text=True, timeout=20)
+        rms = re.search(r"RMS\s+amplitude:\s+([0-9.]+)", stat.stderr)
+        seconds = float(length.stdout.strip() or 0)
+        if seconds < 1.0 or rms is None or float(rms.group(1)) < SILENT_RMS:
+            bad.append(f"{path.name}: {seconds:.1f} s, RMS {rms.group(1) if rms else '?'}")
+    return {"checked": checked, "invalid": len(bad), "problems": bad[:10]}
+
+
+class ProcessSampler:
+    """CPU % and RSS of named processes every ``every`` s (a daemon thread, stopped by ``stop``)."""
+
+    def __init__(self, pids: dict[str, int], every: float = 2.0):
+        self.procs = {}
+        for name, pid in pids.items():
+            try:
+                self.procs[name] = psutil.Process(pid)
+                self.procs[name].cpu_percent(None)
+            except psutil.Error:
+                pass
+        self.every, self.samples = every, {n: [] for n in self.procs}
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "ProcessSampler":
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        children: dict[int, psutil.Process] = {}     # gunicorn workers etc.: first reading is 0 %
+        while not self._stop.wait(self.every):
+            for name, proc in self.procs.items():
+                try:
+                    cpu, rss, files = proc.cpu_percent(None), proc.memory_info().rss, proc.num_fds()
+                    for child in proc.children(recursive=True):
+                        known = children.setdefault(child.pid, child)
+                        cpu += known.cpu_percent(None)
+                        rss += known.memory_info().rss
+                    self.samples[name].append((cpu, rss, files))
+                except psutil.Error:
+                    pass
+
+    def stop(self) -> dict:
+        self._stop.set()
+        self.thread.join(timeout=self.every + 5)
+        out = {}
+        for name, rows in self.samples.items():
+            if rows:
+                out[name] = {"cpu_mean_pct": round(sum(r[0] for r in rows) / len(rows), 1),
+                             "cpu_max_pct": round(max(r[0] for r in rows), 1),
+                             "rss_max_mb": round(max(r[1] for r in rows) / 2**20, 1),
+                             "rss_first_mb": round(rows[0][1] / 2**20, 1), "rss_last_mb": round(rows[-1][1] / 2**20, 1),
+                             "open_files_max": max(r[2] for r in rows)}
+        return out
+
+
+class CallCounter:
+    """Calls and channels up on the PBX (``core show channels count``) every ``every`` s."""
+
+    def __init__(self, pbx, every: float = 5.0):
+        self.pbx, self.every, self.samples = pbx, every, []
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "CallCounter":
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                out = self.pbx.cli("core show channels count", check=False, timeout=10)
+            except Exception:     # a busy PBX may not answer the CLI in time: that sample is lost
+                continue
+            calls, channels = re.search(r"(\d+) active calls?", out), re.search(r"(\d+) active channels?", out)
+            if calls and channels:
+                self.samples.append((int(calls.group(1)), int(channels.group(1))))
+
+    def stop(self) -> dict:
+        self._stop.set()
+        self.thread.join(timeout=self.every + 15)
+        return {"samples": len(self.samples), "peak_calls": max((c for c, _ in self.samples), default=None),
+                "peak_channels": max((h for _, h in self.samples), default=None)}
+
+
+def machine_load() -> dict:
+    load1, load5, _ = psutil.getloadavg()
+    return {"cpus": psutil.cpu_count(), "loadavg_1m": round(load1, 2), "loadavg_5m": round(load5, 2),
+            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}

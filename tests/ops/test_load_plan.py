@@ -1,0 +1,87 @@
+"""`hotline load run`: its plan and options (fast; the run itself is tests/integration/test_load_smoke.py)."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from hotline.config import Settings
+from hotline.errors import HotlineError
+from ops.cli import main
+from ops.load import report, scenarios
+from ops.load.run import LoadPlan
+
+
+def test_day_curve_is_linear_between_points():
+    plan = LoadPlan(curve=((0.0, 0.2), (0.5, 1.0), (1.0, 0.2)))
+    assert plan.factor(0.0) == pytest.approx(0.2)
+    assert plan.factor(0.25) == pytest.approx(0.6)
+    assert plan.factor(0.5) == pytest.approx(1.0)
+    assert plan.factor(1.0) == pytest.approx(0.2)
+    assert LoadPlan().factor(0.7) == 1.0
+
+
+@pytest.mark.parametrize("bad", [{"rate": 0}, {"rate": 500}, {"seconds": 0}, {"agents": 0},
+                                 {"talk_s": (10, 5)}, {"wallboards": 3}])
+def test_a_plan_out_of_range_is_a_clear_error(bad):
+    with pytest.raises(HotlineError):
+        LoadPlan(**bad)
+
+
+@pytest.mark.parametrize("args", [["--talk", "long"], ["--ring", "5-1"], ["--curve", "0:x"], ["--curve", "2:1"]])
+def test_bad_options_are_refused_with_usage(args):
+    done = CliRunner().invoke(main, ["load", "run", *args])
+    assert done.exit_code == 2 and "Invalid value" in done.output
+
+
+def test_a_run_without_the_load_trunk_says_how_to_turn_it_on(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOTLINE_RUN_DIR", str(tmp_path))
+    monkeypatch.delenv("HOTLINE_LOAD_TRUNK_PORT", raising=False)
+    done = CliRunner().invoke(main, ["load", "run", "--seconds", "5"])
+    assert done.exit_code == 1 and "HOTLINE_LOAD_TRUNK_PORT" in done.output
+
+
+def test_the_load_trunk_setting_round_trips_and_is_off_by_default(tmp_path):
+    assert Settings.from_env({"HOTLINE_RUN_DIR": str(tmp_path)}).load_trunk_port == 0
+    on = Settings.from_env({"HOTLINE_RUN_DIR": str(tmp_path), "HOTLINE_LOAD_TRUNK_PORT": "5080",
+                            "HOTLINE_AGI_TIMING": "1"})
+    again = Settings.from_env(on.to_env())
+    assert (again.load_trunk_port, again.agi_timing) == (5080, True)
+
+
+def test_scenarios_are_filled_completely(tmp_path):
+    with pytest.raises(HotlineError):
+        scenarios.fill("agent_uas.xml", tmp_path, {})
+    out = scenarios.fill("agent_uas.xml", tmp_path, {"ring_min_ms": 1, "ring_max_ms": 2, "talk_min_ms": 3,
+                                                     "talk_max_ms": 4, "voice_pcap": "/x.pcap"})
+    assert 'max="4"' in out.read_text()
+
+
+def test_percentile_and_agi_log_parsing(tmp_path):
+    import datetime as dt
+
+    assert report.percentile([], 99) is None
+    assert report.percentile([1, 2, 3, 4], 50) in (2, 3)
+    log = tmp_path / "agi.log"
+    log.write_text("2026-12-01 10:00:00,001 INFO agi.server: AGI timing inbound 4.50 ms\n"
+                   "2026-12-01 10:00:01,001 INFO agi.server: AGI timing hangup 1.25 ms\n"
+                   "2026-12-01 09:00:00,001 INFO agi.server: AGI timing inbound 99.00 ms\n")
+    times = report.agi_times(log, dt.datetime(2026, 12, 1, 9, 30))
+    assert times["runs"] == 2 and times["max_ms"] == 4.5 and set(times["by_script"]) == {"inbound", "hangup"}
+
+
+@pytest.mark.parametrize("port", ["", "5080"])
+def test_the_load_trunk_is_rendered_only_when_set(tmp_path, port):
+    from ops.asterisk import render
+    from ops.asterisk.binary import AsteriskBinary
+
+    settings = Settings.from_env({"HOTLINE_RUN_DIR": str(tmp_path), "HOTLINE_LOAD_TRUNK_PORT": port})
+    pbx, _ = render.instances(settings, AsteriskBinary(root=None))
+    pbx.render(render.pbx_context(settings, [], [], []))
+    text = (pbx.etc_dir / "pjsip.conf").read_text()
+    assert "permit = 127.0.0.1\n" in (pbx.etc_dir / "acl.conf").read_text().split("[loadtrunk]")[1]
+    if not port:
+        assert "[load-trunk]" not in text
+        return
+    trunk = text.split("; --- load-generator trunk")[1].split("\n; ---")[0]
+    assert "match = 127.0.0.1:5080" in trunk and "context = from-carrier" in trunk and "acl = loadtrunk" in trunk
+    assert "trust_id_inbound" not in trunk                 # a load caller's ID is not believed

@@ -1,0 +1,162 @@
+"""The live streams: one Redis subscription per process fanned out to every open page, and Redis down or
+restarted answered as "live state unavailable" (503 JSON, an ``unavailable`` event), never a 500.
+
+The Redis that is stopped and restarted is the test's own (tests/support/redis_server.py).
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+
+import pytest
+
+from hotline.config import Settings
+from hotline.keys import Keys
+from tests.support.redis_server import RedisServer
+from tests.support.waiting import wait_for
+from tests.support.web import LOGIN_FOR_ROLE, csrf_of, log_in
+from web import create_app
+from web.streams import UNAVAILABLE_ERROR, LiveHub, snapshot_stream
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def hub(own_redis):
+    hub = LiveHub(own_redis.client(), "hltest:live").start()
+    yield hub
+    hub.close()
+
+
+def frames(stream, n: int) -> list[str]:
+    return [next(stream) for _ in range(n)]
+
+
+def data_of(frame: str) -> dict:
+    return json.loads(frame.split("data: ", 1)[1])
+
+
+def test_many_streams_share_one_subscription_and_one_build_per_change(own_redis, hub):
+    client = own_redis.client()
+    wait_for(hub.subscribed.is_set, 5, "the hub subscribed")
+    built = []
+
+    def build():
+        built.append(time.monotonic())
+        return {"n": len(built)}
+
+    streams = [snapshot_stream(hub, build, share_key="board", min_interval=0.05, heartbeat=60, refresh=60)
+               for _ in range(20)]
+    for s in streams:
+        assert next(s).startswith("retry:")
+        assert next(s).startswith("event: snapshot")
+    assert client.pubsub_numsub("hltest:live")[0][1] == 1     # 20 pages, one subscription
+    before = len(built)
+    got: list[str] = []
+
+    def read(s):
+        got.append(next(s))
+
+    readers = [threading.Thread(target=read, args=(s,)) for s in streams]
+    for r in readers:
+        r.start()
+    sent = time.monotonic()
+    pipe = client.pipeline(transaction=False)
+    for _ in range(50):
+        pipe.publish("hltest:live", "x")
+    pipe.execute()
+    for r in readers:
+        r.join(5)
+    assert len(got) == 20 and all(f.startswith("event: snapshot") for f in got)
+    assert time.monotonic() - sent < 1.0
+    assert len(built) - before <= 2          # 50 publishes × 20 pages: one or two shared builds
+    for s in streams:
+        s.close()
+
+
+def test_a_stream_says_unavailable_while_redis_is_down_and_resumes_after_a_restart(own_redis, hub):
+    wait_for(hub.subscribed.is_set, 5, "the hub subscribed")
+    client = own_redis.client()
+
+    def build():
+        return {"value": (client.get("v") or b"").decode()}
+
+    client.set("v", "before")
+    stream = snapshot_stream(hub, build, min_interval=0.05, heartbeat=60, refresh=60)
+    assert next(stream).startswith("retry:") and data_of(next(stream)) == {"value": "before"}
+    own_redis.stop()
+    frame = next(stream)
+    assert frame.startswith("event: unavailable") and data_of(frame)["error"] == UNAVAILABLE_ERROR
+    own_redis.start()
+    own_redis.client().set("v", "after")
+    started = time.monotonic()
+    frame = next(stream)
+    assert frame.startswith("event: snapshot") and data_of(frame) == {"value": "after"}
+    assert time.monotonic() - started < 5
+    stream.close()
+
+
+# --- the real views --------------------------------------------------------------------------
+@pytest.fixture
+def app_on_own_redis(database_url, passwords, tmp_path, own_redis):
+    settings = Settings.from_env({"HOTLINE_RUN_DIR": str(tmp_path / "run"), "DATABASE_URL": database_url,
+                                  "REDIS_URL": own_redis.url, "HOTLINE_REDIS_PREFIX": f"hltest-st-{secrets.token_hex(3)}:"})
+    app = create_app({"HOTLINE_SETTINGS": settings, "TESTING": True})
+    yield app, Keys(settings.redis_prefix)
+    for hub in [v for v in app.extensions.values() if isinstance(v, LiveHub)]:
+        hub.close()
+
+
+def logged_in(app, passwords, role: str):
+    c = app.test_client()
+    assert log_in(c, LOGIN_FOR_ROLE[role], passwords[LOGIN_FOR_ROLE[role]]).status_code == 302
+    c.csrf = csrf_of(c)
+    return c
+
+
+@pytest.mark.parametrize("role, path", [("supervisor", "/supervisor/wallboard/snapshot"),
+                                        ("supervisor", "/supervisor/wallboard/stream"),
+                                        ("agent", "/agent/state/"), ("agent", "/agent/state/stream")])
+def test_redis_down_answers_503_live_state_unavailable(app_on_own_redis, passwords, own_redis, role, path):
+    app, _ = app_on_own_redis
+    client = logged_in(app, passwords, role)
+    assert client.get(path, buffered=False).status_code == 200
+    own_redis.stop()
+    response = client.get(path)
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert response.get_json()["error"] == UNAVAILABLE_ERROR and response.headers["Retry-After"]
+
+
+def test_redis_down_the_pages_still_load_and_say_so(app_on_own_redis, passwords, own_redis):
+    app, _ = app_on_own_redis
+    own_redis.stop()
+    board = logged_in(app, passwords, "supervisor").get("/supervisor/wallboard/")
+    assert board.status_code == 200 and 'id="live-unavailable"' in board.get_data(as_text=True)
+    panel = logged_in(app, passwords, "agent").get("/agent/state/panel")
+    assert panel.status_code == 200 and "live state unavailable" in panel.get_data(as_text=True)
+
+
+def test_actions_answer_503_when_redis_is_down(app_on_own_redis, passwords, own_redis):
+    app, _ = app_on_own_redis
+    client = logged_in(app, passwords, "supervisor")
+    own_redis.stop()
+    response = client.post("/supervisor/wallboard/agents/1001/pause", data={"csrf_token": client.csrf})
+    assert response.status_code == 503 and response.get_json()["error"] == UNAVAILABLE_ERROR
+
+
+def test_the_agent_workspace_has_one_stream_and_polls_nothing(app_on_own_redis, passwords):
+    app, _ = app_on_own_redis
+    client = logged_in(app, passwords, "agent")
+    page = client.get("/agent/").get_data(as_text=True)
+    assert "setInterval" not in page and "current-call.json" not in page
+    assert page.count("<iframe") == 1 and "/agent/state/panel" in page      # the panel: the one stream
+    assert "hotline-agent-state" in page                                    # new calls come from it
+    script = client.get("/static/wallboard/agent_panel.js").get_data(as_text=True)
+    assert script.count("new EventSource") == 1 and "postMessage" in script
