@@ -14,7 +14,8 @@ mode="${1:-}"
 [[ $(id -u) == 0 ]] || die "run as root: it installs Debian packages and runs Asterisk in a chroot"
 
 APT_PACKAGES=(python3 python3-venv python3-dev gcc redis-server postgresql debootstrap espeak-ng sox
-              iproute2 procps chromium chromium-driver sip-tester)
+              iproute2 procps chromium chromium-driver sip-tester
+              libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei poppler-utils)  # reports: WeasyPrint PDFs, CJK font, pdftoppm
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -59,6 +59,10 @@ def create_app(config: dict | None = None) -> Flask:
     from web.kpis import bp as kpis_bp
     app.register_blueprint(kpis_bp)
     app.register_blueprint(kpis_api_bp)
+    from web.hotspots import bp as hotspots_bp
+    app.register_blueprint(hotspots_bp)
+    from web.reports import bp as reports_bp
+    app.register_blueprint(reports_bp)
     from web.account import bp as account_bp
     app.register_blueprint(account_bp)
     from web.security_admin import bp as security_admin_bp

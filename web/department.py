@@ -6,31 +6,55 @@ the tickets that came in through a hotline number the department used to own
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import selectinload
 
 from db.models import Role, Ticket, TicketNotification, TicketState
 from db.repositories import tickets as ticket_repo
 from db.session import utcnow
+from kpis.errors import InvalidInput as BadListInput
 from tickets.errors import InvalidInput, TicketError
 from tickets.notifications import inbox
 from tickets.privacy import citizen_for, unmask_phone
 from tickets.rights import available_events, parties
-from web import contract
+from web import contract, listing
+from web import ticket_lists as tl
 from web import ticket_views as tv
 from web.auth import login_required, register_home
 
 bp = Blueprint("department", __name__, url_prefix="/department")
 bp.record_once(lambda state: tv.init_app(state.app))
+bp.register_error_handler(BadListInput, listing.bad_input)
 register_home(Role.clerk, "department.portal")
 
 S = TicketState
-SECTIONS = [  # (title, states) of the portal, for tickets the department handles as 主办
-    ("待签收 To accept", (S.dispatched,)),
-    ("办理中 In hand", (S.accepted, S.extension_requested)),
-    ("等待中心 With the centre (returned / replied)", (S.returned, S.replied)),
-    ("已答复 Answered", (S.awaiting_visit, S.visited, S.closed)),
+SECTIONS = [  # (key, title, states) of the portal, for tickets the department handles as 主办
+    ("accept", "待签收 To accept", (S.dispatched,)),
+    ("in_hand", "办理中 In hand", (S.accepted, S.extension_requested)),
+    ("centre", "等待中心 With the centre (returned / replied)", (S.returned, S.replied)),
+    ("answered", "已答复 Answered", (S.awaiting_visit, S.visited, S.closed)),
 ]
+CO_STATES = (S.dispatched, S.accepted, S.extension_requested)
+SECTION_ROWS = 20  # rows of each section on the portal; "all" pages the section
+
+
+def _section_where(key: str, department_id: int):
+    """The SQL condition of one portal section (404 for an unknown section)."""
+    for k, _, states in SECTIONS:
+        if k == key:
+            return and_(Ticket.department_id == department_id, Ticket.state.in_(states))
+    if key == "co":
+        return and_(ticket_repo.assigned_to(department_id), Ticket.department_id.is_distinct_from(department_id),
+                    Ticket.state.in_(CO_STATES))
+    if key == "old_number":
+        return and_(ticket_repo.through_old_number(department_id), ~ticket_repo.assigned_to(department_id))
+    abort(404, description=f"the portal has no section {key!r}")
+
+
+def _titles() -> dict[str, str]:
+    return {**{k: title for k, title, _ in SECTIONS}, "co": "协办 Co-handling",
+            "old_number": "原号码来件 Through our old number (read only)"}
 
 
 def _department_id() -> int:
@@ -48,17 +72,50 @@ def _visible(ticket: Ticket) -> bool:
 @bp.get("/")
 @login_required(Role.clerk)
 def portal():
+    """Each section's earliest deadlines first, with its size; "all" pages, sorts and exports the section."""
     s, department_id = tv.db(), _department_id()
-    mine = ticket_repo.department_tickets(s, department_id, limit=500)
-    primary = [t for t in mine if t.department_id == department_id]
-    sections = [(title, [t for t in primary if t.state in states]) for title, states in SECTIONS]
-    co = [t for t in mine if t.department_id != department_id and t.state in (S.dispatched, S.accepted,
-                                                                              S.extension_requested)]
-    assigned = {t.id for t in mine}
-    old_number = [t for t in ticket_repo.department_tickets(s, department_id, old_number_only=True, limit=100)
-                  if t.id not in assigned]
-    return render_template("department/portal.html", sections=sections, co=co, old_number=old_number,
-                           notes=inbox(s, department_id), department=g.user.department)
+    sections = []
+    for key, title in _titles().items():
+        where = _section_where(key, department_id)
+        rows = list(s.scalars(_with_rows(select(Ticket).where(where))
+                              .order_by(Ticket.handle_due_at.is_(None), Ticket.handle_due_at, Ticket.id.desc())
+                              .limit(SECTION_ROWS)))
+        sections.append((key, title, rows, s.scalar(select(func.count()).select_from(Ticket).where(where))))
+    return render_template("department/portal.html", sections=sections, notes=inbox(s, department_id),
+                           department=g.user.department)
+
+
+@bp.get("/list/<section>")
+@login_required(Role.clerk)
+def section(section: str):
+    """One section of the portal, filtered (state, dates in centre time, number), sorted and paged in SQL."""
+    s, department_id, args = tv.db(), _department_id(), request.args
+    query = select(Ticket).where(_section_where(section, department_id))
+    states = [v for v in args.getlist("state") if v]
+    unknown = [v for v in states if v not in TicketState.__members__]
+    if unknown:
+        raise BadListInput.of({"state": f"{unknown[0]!r} is not a state"})
+    if states:
+        query = query.where(Ticket.state.in_([TicketState(v) for v in states]))
+    if args.get("number"):
+        query = query.where(Ticket.number == args["number"].strip().upper())
+    if args.get("overdue") == "1":
+        query = query.where(Ticket.overdue.is_(True))
+    settings = current_app.config["HOTLINE_SETTINGS"]
+    since, until, _ = listing.period_bounds(settings.timezone, settings.local_now().date())
+    if since is not None:
+        query = query.where(Ticket.created_at >= since, Ticket.created_at < until)
+    query = _with_rows(query)
+    paging = dict(id_column=Ticket.id, default_sort="due")
+    if listing.wants_csv():
+        return listing.csv_response(s, query, tl.COLUMNS, name=f"department_{section}", **paging)
+    page = listing.page_of(s, query, tl.COLUMNS, **paging)
+    return render_template("department/section.html", page=page, section=section, title=_titles()[section],
+                           states=list(TicketState), args=args, department=g.user.department)
+
+
+def _with_rows(query):
+    return query.options(selectinload(Ticket.department), selectinload(Ticket.district))
 
 
 @bp.get("/tickets/<number>")

@@ -8,19 +8,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from db.models import Call, Role, Ticket, TicketState
 from db.repositories import tickets as ticket_repo
+from kpis.errors import InvalidInput
 from tickets.errors import TicketError
 from tickets.privacy import citizen_for
 from tickets.rights import available_events
 from tickets.states import OPEN_STATES
+from web import listing
+from web import ticket_lists as tl
 from web import ticket_views as tv
 from web.auth import login_required, register_home
 
 bp = Blueprint("review", __name__, url_prefix="/centre")
 bp.record_once(lambda state: tv.init_app(state.app))
+bp.register_error_handler(InvalidInput, listing.bad_input)
 register_home(Role.reviewer, "review.queue")
 
 CENTRE = (Role.reviewer, Role.supervisor, Role.admin, Role.agent)
@@ -34,30 +39,67 @@ QUEUES = [  # (title, states) of the review queue page, in the order a reviewer 
 ]
 
 
+QUEUE_ROWS = 20  # rows of each queue on the queue page; the rest page in the search
+
+
 @bp.get("/")
 @login_required(Role.reviewer, Role.supervisor, Role.admin)
 def queue():
+    """Each queue's most urgent tickets (earliest deadline first) and its size; "all" pages them in the search."""
     s = tv.db()
-    queues = [(title, ticket_repo.search(s, states=states, limit=100)) for title, states in QUEUES]
-    late = list(s.scalars(select(Ticket).where(Ticket.state.in_(OPEN_STATES),
-                                               or_(Ticket.overdue, Ticket.accept_overdue, Ticket.supervised))
-                          .order_by(Ticket.handle_due_at).limit(100)))
-    return render_template("review/queue.html", queues=queues, late=late, counts=ticket_repo.count_by_state(s))
+    queues = []
+    for title, states in QUEUES:
+        query = _with_rows(select(Ticket).where(Ticket.state.in_(states)))
+        rows = list(s.scalars(query.order_by(Ticket.handle_due_at.is_(None), Ticket.handle_due_at, Ticket.id)
+                              .limit(QUEUE_ROWS)))
+        total = s.scalar(select(func.count()).select_from(Ticket).where(Ticket.state.in_(states)))
+        queues.append((title, rows, total, [st.value for st in states]))
+    late_where = (Ticket.state.in_(OPEN_STATES), or_(Ticket.overdue, Ticket.accept_overdue, Ticket.supervised))
+    late = list(s.scalars(_with_rows(select(Ticket).where(*late_where)).order_by(Ticket.handle_due_at, Ticket.id)
+                          .limit(QUEUE_ROWS)))
+    late_total = s.scalar(select(func.count()).select_from(Ticket).where(*late_where))
+    return render_template("review/queue.html", queues=queues, late=late, late_total=late_total,
+                           counts=ticket_repo.count_by_state(s))
 
 
 @bp.get("/tickets")
 @login_required(*CENTRE)
 def search():
+    """Every ticket, filtered, sorted and paged in SQL; ``format=csv`` gives the whole filtered list."""
     s, args = tv.db(), request.args
-    states = [TicketState(v) for v in args.getlist("state") if v in TicketState.__members__]
+    errors = {}
+    states = []
+    for value in args.getlist("state"):
+        if value and value not in TicketState.__members__:
+            errors["state"] = f"{value!r} is not a state: one of {', '.join(TicketState.__members__)}"
+        elif value:
+            states.append(TicketState(value))
     department_id = tv.department_id(s, args.get("department"))
+    if args.get("department") and department_id is None:
+        errors["department"] = f"no department with code {args['department']!r}"
     flag = {"1": True, "0": False}
-    tickets = ticket_repo.search(s, states=states or None, number=args.get("number") or None,
-                                 phone=args.get("phone") or None, department_id=department_id,
-                                 overdue=flag.get(args.get("overdue", "")),
-                                 supervised=flag.get(args.get("supervised", "")), limit=200)
-    return render_template("review/search.html", tickets=tickets, targets=tv.dispatch_targets(s),
+    for name in ("overdue", "supervised"):
+        if args.get(name, "") not in ("", *flag):
+            errors[name] = "1 or 0"
+    if errors:
+        raise InvalidInput.of(errors)
+    settings = current_app.config["HOTLINE_SETTINGS"]
+    since, until, _ = listing.period_bounds(settings.timezone, settings.local_now().date())
+    query = _with_rows(ticket_repo.search_query(
+        states=states or None, number=args.get("number") or None, phone=args.get("phone") or None,
+        department_id=department_id, overdue=flag.get(args.get("overdue", "")),
+        supervised=flag.get(args.get("supervised", "")), since=since, until=until))
+    paging = dict(id_column=Ticket.id, default_sort=tl.DEFAULT_SORT, default_desc=True)
+    if listing.wants_csv():
+        return listing.csv_response(s, query, tl.COLUMNS, name="tickets", **paging)
+    page = listing.page_of(s, query, tl.COLUMNS, **paging)
+    return render_template("review/search.html", page=page, targets=tv.dispatch_targets(s),
                            states=list(TicketState), args=args)
+
+
+def _with_rows(query):
+    """Load what a list row shows in one go (not one query per row)."""
+    return query.options(selectinload(Ticket.department), selectinload(Ticket.district))
 
 
 @bp.get("/tickets/<number>")

@@ -30,9 +30,13 @@ def db_upgrade(revision: str) -> None:
 
 
 @click.command()
-def seed() -> None:
+@click.option("--history", is_flag=True, help="also write a realistic year of tickets and calls (reports.history)")
+@click.option("--scale", type=click.FloatRange(0.00001, 1.0), default=1.0, show_default=True,
+              help="share of the full year (1,000,000 tickets, 3,000,000 calls) to write")
+@click.option("--year", type=click.IntRange(2004, 2100), default=2025, show_default=True)
+def seed(history: bool, scale: float, year: int) -> None:
     """Create or upgrade the database, then load the demo data: 12345, the national lines, local numbers,
-    departments, queues, agents."""
+    departments, queues, agents (and with --history a generated year of tickets and calls)."""
     from db.migrate import upgrade
     from db.seed import seed as run_seed
     from db.seed_users import seed_users
@@ -44,6 +48,10 @@ def seed() -> None:
     with session_scope(common.session_factory(settings)) as session:
         report = run_seed(session)
         passwords = seed_users(session)
+    if history:
+        from reports.history import generate
+        with session_scope(common.session_factory(settings)) as session:
+            report["history"] = generate(session, year=year, scale=scale).as_dict()
     report["users"] = {"created": len(passwords)}
     click.echo(json.dumps(report, ensure_ascii=False))
     if passwords:

@@ -1,0 +1,153 @@
+"""Lists that work at a big city's size (列表): filter, sort and page in SQL, and the same list as CSV.
+
+Not a blueprint: the review queue, the ticket search, the department portal and
+the supervisor's calls page hand a filtered ``Select`` and their columns to
+``page_of``; the sort is one of the columns' own (never free SQL), with the
+row id as the tie-breaker so offset pages never repeat or skip a row. The CSV
+is the whole filtered list (up to ``CSV_MAX`` rows) in the same order, times in
+centre time, UTF-8 with a BOM so Excel reads the Chinese right.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from math import ceil
+
+from flask import Response, request
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from kpis.errors import InvalidInput
+from kpis.period import Period
+
+PER_PAGE = 50
+MAX_PER_PAGE = 200
+CSV_MAX = 100_000  # more is a report job, not a download
+COUNT_MAX = 10_000  # a list counts its rows up to here ("10,000+"): counting a million rows is not free
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str                       # the ?sort= value and the CSV header
+    title: str                     # shown in the table head
+    value: Callable                # row -> text for the CSV
+    sort: object | None = None     # a column expression to ORDER BY, None: not sortable
+
+
+@dataclass
+class Page:
+    rows: list
+    total: int
+    number: int
+    per_page: int
+    sort: str
+    descending: bool
+    columns: list[Column] = field(default_factory=list)
+    more: bool = False  # more rows than COUNT_MAX match: total is COUNT_MAX
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def first_row(self) -> int:
+        return 0 if not self.total else (self.number - 1) * self.per_page + 1
+
+    @property
+    def last_row(self) -> int:
+        return min(self.total, self.number * self.per_page)
+
+    def args(self, extra: dict | None = None, **changes) -> dict:
+        """The request's query arguments with some changed, plus ``extra`` (the view's path values)."""
+        merged = {k: request.args.getlist(k) for k in request.args}
+        for k, v in changes.items():
+            merged[k] = [str(v)] if v is not None else []
+        return {**{k: v for k, v in merged.items() if v}, **(extra or {})}
+
+    def sort_args(self, key: str, extra: dict | None = None) -> dict:
+        descending = not self.descending if key == self.sort else False
+        return self.args(extra, sort=key, dir="desc" if descending else "asc", page=1)
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput.of({name: f"{raw!r} is not a whole number"}) from None
+    if not low <= value <= high:
+        raise InvalidInput.of({name: f"between {low} and {high}"})
+    return value
+
+
+def _order(columns: list[Column], default: str, default_desc: bool, id_column) -> tuple[str, bool, list]:
+    sortable = {c.key: c for c in columns if c.sort is not None}
+    key = request.args.get("sort") or default
+    if key not in sortable:
+        raise InvalidInput.of({"sort": f"one of {', '.join(sortable)}"})
+    direction = request.args.get("dir") or ("desc" if (default_desc and key == default) else "asc")
+    if direction not in ("asc", "desc"):
+        raise InvalidInput.of({"dir": "asc or desc"})
+    descending = direction == "desc"
+    expr = sortable[key].sort
+    order = [expr.desc() if descending else expr.asc(), id_column.desc() if descending else id_column.asc()]
+    if getattr(getattr(expr, "expression", expr), "nullable", True):
+        order.insert(0, expr.is_(None))  # empty values last, both ways (only where a column may be empty:
+        # on a NOT NULL column the extra key would keep the database from walking the column's index)
+    return key, descending, order
+
+
+def page_of(s: Session, query: Select, columns: list[Column], *, id_column, default_sort: str,
+            default_desc: bool = False, prefix: str = "") -> Page:
+    """One page of ``query`` by the request's ``page``, ``per``, ``sort`` and ``dir``.
+
+    The count stops at COUNT_MAX (shown "10,000+"; pages beyond it: narrow the filter or sort the other way),
+    so a page of a million-row list costs one page and a bounded count, not a full scan.
+    """
+    key, descending, order = _order(columns, default_sort, default_desc, id_column)
+    per_page = _int("per", PER_PAGE, 1, MAX_PER_PAGE)
+    counted = s.scalar(select(func.count()).select_from(
+        query.order_by(None).with_only_columns(id_column).limit(COUNT_MAX + 1).subquery()))
+    total, more = min(counted, COUNT_MAX), counted > COUNT_MAX
+    pages = max(1, ceil(total / per_page))
+    number = min(_int(prefix + "page", 1, 1, 10**9), pages)
+    rows = list(s.scalars(query.order_by(*order).limit(per_page).offset((number - 1) * per_page)))
+    return Page(rows, total, number, per_page, key, descending, columns, more)
+
+
+def csv_response(s: Session, query: Select, columns: list[Column], *, id_column, default_sort: str,
+                 default_desc: bool = False, name: str) -> Response:
+    """The whole filtered list, in the page's order, as a CSV download."""
+    _, _, order = _order(columns, default_sort, default_desc, id_column)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([c.key for c in columns])
+    for row in s.scalars(query.order_by(*order).limit(CSV_MAX)):
+        writer.writerow(["" if (v := c.value(row)) is None else str(v) for c in columns])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def wants_csv() -> bool:
+    return request.args.get("format") == "csv"
+
+
+def period_bounds(timezone: str, today: dt.date) -> tuple[dt.datetime | None, dt.datetime | None, Period | None]:
+    """``from``/``to`` (centre dates, both included) as a [start, end) in naive UTC; none given: no bounds."""
+    if not request.args.get("from") and not request.args.get("to"):
+        return None, None, None
+    period = Period.parse(request.args.get("from"), request.args.get("to"), timezone, today)
+    start, end = period.utc_bounds()
+    return start, end, period
+
+
+def bad_input(error: InvalidInput):
+    """A list asked for a page, sort or date it cannot give: 400 with the field and why."""
+    from flask import render_template
+    return render_template("listing_error.html", error=error), 400
