@@ -22,9 +22,17 @@ from db.session import session_scope
 from tests.fuzz.budget import HTTP
 from tickets import api_clients
 
-POSITIVE_ANSWERS = ["2xx", "3xx", "400", "401", "403", "404", "409"]
+# Schema-valid data may still be refused by the data itself: 400 (an unknown department code), 409 (a
+# state that forbids it), 422 (a configuration change that fails its own rules, e.g. an empty number).
+POSITIVE_ANSWERS = ["2xx", "3xx", "400", "401", "403", "404", "409", "422"]
 REST_ROLES = ("anonymous", "agent", "reviewer", "clerk", "supervisor", "admin")
 OPEN311_ROLES = ("anonymous", "channel")
+
+
+# Uploads (multipart with a binary part): schemathesis' negative phase builds parts it cannot
+# serialise itself ("expected string or bytes-like object"), an error of the tool, not of the server.
+# The upload is tested with real files in tests/centre_config and tests/web/test_config_admin.py.
+NOT_FUZZED = {"POST /lines/{number}/greeting-recording"}
 
 
 def fuzz(app, document_path: str, *, cookie: str | None = None, csrf: str | None = None,
@@ -49,6 +57,8 @@ def fuzz(app, document_path: str, *, cookie: str | None = None, csrf: str | None
 
     for result in schema.get_all_operations():
         operation = result.ok()
+        if operation.label in NOT_FUZZED:
+            continue
         test = build_operation_test(config=schema.config, operation=operation, test_func=call, given_kwargs={},
                                     feedback=FeedbackSources(), explicit_settings=HTTP)
         try:
