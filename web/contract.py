@@ -103,6 +103,8 @@ def request_errors(name: str, request) -> dict[str, str] | None:
             continue  # who may call what is the views' business (401/403), not the schema's
         if isinstance(error, ParameterValidationError):
             errors.setdefault(error.name, _cause(error) or "required")
+        elif request.mimetype == "multipart/form-data":
+            continue  # an upload: werkzeug has parsed its parts already, the view checks the file itself
         elif isinstance(error, MissingRequestBodyError):
             errors.setdefault("body", "required: send a JSON object with Content-Type: application/json")
         else:
