@@ -5,6 +5,7 @@ import sys
 
 import click
 
+from hotline import tts
 from hotline.errors import HotlineError
 from ops.cli import common
 
@@ -22,6 +23,7 @@ def prompts_build(force: bool) -> None:
     from ivr.department_prompts import all_texts
     from ivr.prompts import build, missing
 
+    tts.check_tools()   # the tools first: a machine without espeak-ng/sox is told so, database or not
     settings = common.settings()
     with session_scope(common.session_factory(settings)) as session:
         texts = all_texts(session)   # shipped texts + one name prompt per department (dept-<code>)
