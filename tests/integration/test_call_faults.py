@@ -12,12 +12,16 @@ from sqlalchemy.orm import joinedload
 from db.models import Call, CallOutcome
 from ops.asterisk.render import CALL_LIMITS
 from tests.support import sipp
+from tests.support.telephony import TEST_PORT_OFFSET
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.asterisk
 
 SIPP_PORT = 5090    # sipp's own SIP and media ports, moved by the test port offset like the project's
 SIPP_MEDIA = 14000
+# The carrier is identified by its address and port (the SIP edge), so the test's sipp citizens come in
+# through the load trunk: the carrier's context and dead-call rules, identified by sipp's own port.
+HOTLINE_ENV = {"HOTLINE_LOAD_TRUNK_PORT": str(SIPP_PORT + TEST_PORT_OFFSET)}
 
 
 def _call_of(hotline, caller: str) -> Call | None:
@@ -28,7 +32,7 @@ def _call_of(hotline, caller: str) -> Call | None:
 
 def _sipp_ports(hotline, n: int = 0) -> dict:
     offset = hotline.settings.port_offset
-    return {"local_port": SIPP_PORT + offset + 2 * n, "media_port": SIPP_MEDIA + offset + 10 * n}
+    return {"local_port": SIPP_PORT + offset, "media_port": SIPP_MEDIA + offset + 10 * n}
 
 
 def _member_free(hotline, sip_username: str) -> bool:
