@@ -59,7 +59,7 @@ def close_stale_calls(database_url: str, hours: int = STALE_CALL_HOURS,
 
 def live_uniqueids(settings: Settings) -> set[str]:
     """Unique ids of every channel the PBX carries now (AMI CoreShowChannels)."""
-    with AmiClient("127.0.0.1", settings.ports.ami, "hotline", settings.secrets["ami_secret"]) as ami:
+    with AmiClient("127.0.0.1", settings.ports.ami, *settings.ami_login("reconcile")) as ami:   # the worker's user
         return {e.get("Uniqueid", "") for e in ami.action_list("CoreShowChannels")
                 if e.get("Event") == "CoreShowChannel"}
 
