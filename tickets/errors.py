@@ -1,21 +1,12 @@
 """Typed ticket errors: each carries an HTTP status and a stable error id for the APIs."""
 from __future__ import annotations
 
+from hotline.errors import ApiError
 
-class TicketError(Exception):
+
+class TicketError(ApiError):
     status = 400
     error_id = "ticket_error"
-
-    def __init__(self, message: str, fields: dict[str, str] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
-
-    def as_dict(self) -> dict:
-        body = {"id": self.error_id, "message": self.message}
-        if self.fields:
-            body["fields"] = self.fields
-        return body
 
 
 class InvalidInput(TicketError):
@@ -23,11 +14,6 @@ class InvalidInput(TicketError):
 
     status = 400
     error_id = "invalid_input"
-
-    @classmethod
-    def of(cls, fields: dict[str, str]) -> "InvalidInput":
-        summary = "; ".join(f"{name}: {why}" for name, why in fields.items())
-        return cls(f"invalid input — {summary}", fields)
 
 
 class NotAllowed(TicketError):
