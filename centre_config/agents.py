@@ -96,24 +96,9 @@ def new_secret(session: Session, agent: Agent) -> str:
 
 
 def _queues(session: Session, f: Fields, raw: Any) -> list[tuple[Queue, int]]:
-    if not isinstance(raw, dict):
-        f._fail("queues", "must map queue names to penalties, e.g. {12345: 0, english: 1}")
-        return []
-    out = []
-    for name, penalty in raw.items():
-        queue = session.scalar(select(Queue).where(Queue.name == str(name)))
-        if queue is None:
-            f._fail("queues", f"there is no queue {name}")
-            continue
-        try:
-            value = int(penalty)
-        except (TypeError, ValueError):
-            value = -1
-        if not 0 <= value <= MAX_PENALTY:
-            f._fail("queues", f"penalty in queue {name} must be 0..{MAX_PENALTY}, not {penalty!r}")
-            continue
-        out.append((queue, value))
-    return out
+    return f.penalties("queues", raw, lambda name: session.scalar(select(Queue).where(Queue.name == name)),
+                       max_penalty=MAX_PENALTY, unknown="there is no queue {key}", bad="penalty in queue {key}",
+                       example="queue names to penalties, e.g. {12345: 0, english: 1}")
 
 
 AGENTS = Agents()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 TRUE = {"1", "true", "yes", "on", "y"}
@@ -128,6 +129,30 @@ class Fields:
             result = result.astimezone(dt.timezone.utc).replace(tzinfo=None)
         self.clean[name] = result
         return result
+
+    def penalties(self, name: str, raw: Any, find: Callable[[str], Any], *, max_penalty: int, unknown: str,
+                  bad: str, example: str) -> list[tuple[Any, int]]:
+        """``{key: penalty}`` (a queue's members, an agent's queues) → (object, penalty) pairs; a message for
+        each key ``find`` does not know (``unknown`` names it: "there is no queue {key}") and each penalty
+        outside 0..max_penalty (``bad`` says whose: "penalty in queue {key}")."""
+        if not isinstance(raw, dict):
+            self._fail(name, f"must map {example}")
+            return []
+        out = []
+        for key, penalty in raw.items():
+            found = find(str(key))
+            if found is None:
+                self._fail(name, unknown.format(key=key))
+                continue
+            try:
+                value = int(penalty)
+            except (TypeError, ValueError):
+                value = -1
+            if not 0 <= value <= max_penalty:
+                self._fail(name, f"{bad.format(key=key)} must be 0..{max_penalty}, not {penalty!r}")
+                continue
+            out.append((found, value))
+        return out
 
     def unknown(self, known: set[str]) -> None:
         for name in sorted(set(self.data) - known):

@@ -101,24 +101,9 @@ class Queues(Kind):
 
 def _members(session: Session, f: Fields, raw: Any) -> list[tuple[Agent, int]]:
     """``{agent number: penalty}`` → agents and penalties; a message for each unknown agent or bad penalty."""
-    if not isinstance(raw, dict):
-        f._fail("members", "must map agent numbers (工号) to penalties, e.g. {1001: 0}")
-        return []
-    out = []
-    for number, penalty in raw.items():
-        agent = session.scalar(select(Agent).where(Agent.number == str(number)))
-        if agent is None:
-            f._fail("members", f"there is no agent {number}")
-            continue
-        try:
-            value = int(penalty)
-        except (TypeError, ValueError):
-            value = -1
-        if not 0 <= value <= MAX_PENALTY:
-            f._fail("members", f"penalty of agent {number} must be 0..{MAX_PENALTY}, not {penalty!r}")
-            continue
-        out.append((agent, value))
-    return out
+    return f.penalties("members", raw, lambda number: session.scalar(select(Agent).where(Agent.number == number)),
+                       max_penalty=MAX_PENALTY, unknown="there is no agent {key}", bad="penalty of agent {key}",
+                       example="agent numbers (工号) to penalties, e.g. {1001: 0}")
 
 
 QUEUES = Queues()
