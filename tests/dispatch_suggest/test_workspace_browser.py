@@ -7,12 +7,9 @@ No skip when Chromium is missing: the test fails and says how to install it.
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from werkzeug.serving import make_server
@@ -22,10 +19,9 @@ from dispatch_suggest.jobs import retrain
 from dispatch_suggest.synthetic import generate, write_history
 from hotline.config import Settings
 from tests.dispatch_suggest.conftest import MONDAY, NOW
+from tests.support.browsers import headless_chromium
 from tests.support.databases import fresh_sqlite_database, migrate_and_seed
 from web import create_app
-
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
 @pytest.fixture
@@ -52,21 +48,8 @@ def panel(tmp_path):
 
 @pytest.fixture
 def browser(tmp_path):
-    for binary in (CHROMIUM, CHROMEDRIVER):
-        if not shutil.which(binary):
-            pytest.fail(f"{binary} is missing: apt-get install -y chromium chromium-driver (setup.sh does it)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                "--window-size=1400,1000", f"--user-data-dir={tmp_path / 'chromium'}"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
-    try:
+    with headless_chromium(tmp_path / "chromium") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def test_typing_a_description_shows_the_suggestion_and_one_click_applies_it(panel, browser):
