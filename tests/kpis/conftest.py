@@ -11,12 +11,10 @@ import itertools
 
 import pytest
 
-from db.migrate import upgrade
 from db.models import Agent, Call, CallOutcome, Department, Line
-from db.seed import seed
-from db.session import make_engine, make_session_factory, session_scope
+from db.session import make_engine, make_session_factory
 from tests.kpis.helpers import utc
-from tests.support.databases import fresh_database
+from tests.support.databases import fresh_database, migrate_and_seed
 from tickets.workflow import Actor
 
 _ids = itertools.count(1)
@@ -25,11 +23,7 @@ _ids = itertools.count(1)
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path_factory):
     with fresh_database(request.param, tmp_path_factory.mktemp("kpis-db")) as url:
-        upgrade(url)
-        engine = make_engine(url)
-        with session_scope(make_session_factory(engine)) as session:
-            seed(session)
-        engine.dispose()
+        migrate_and_seed(url, users=False)
         yield url
 
 

@@ -10,11 +10,9 @@ import itertools
 
 import pytest
 
-from db.migrate import upgrade
 from db.models import Call, CallOutcome
-from db.seed import seed
-from db.session import make_engine, make_session_factory, session_scope
-from tests.support.databases import fresh_database
+from db.session import make_engine, make_session_factory
+from tests.support.databases import fresh_database, migrate_and_seed
 from tickets.context import Actor
 from tickets.intake import create_ticket
 
@@ -31,11 +29,7 @@ def utc(local: str) -> dt.datetime:
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path_factory):
     with fresh_database(request.param, tmp_path_factory.mktemp("reports-db")) as url:
-        upgrade(url)
-        engine = make_engine(url)
-        with session_scope(make_session_factory(engine)) as session:
-            seed(session)
-        engine.dispose()
+        migrate_and_seed(url, users=False)
         yield url
 
 

@@ -74,8 +74,9 @@ def fresh_database(kind: str, folder: Path) -> Iterator[str]:
         raise ValueError(f"unknown database kind {kind!r}; expected one of {KINDS}")
 
 
-def migrate_and_seed(url: str) -> dict[str, str]:
-    """Migrate ``url`` to head and load the demo data; returns the demo logins' generated passwords."""
+def migrate_and_seed(url: str, *, users: bool = True) -> dict[str, str]:
+    """Migrate ``url`` to head and load the demo data; returns the demo logins' generated passwords
+    (none when ``users`` is false: the domain tests need no web logins)."""
     from db.migrate import upgrade
     from db.seed import seed
     from db.seed_users import seed_users
@@ -86,6 +87,6 @@ def migrate_and_seed(url: str) -> dict[str, str]:
     try:
         with session_scope(make_session_factory(engine)) as session:
             seed(session)
-            return seed_users(session)
+            return seed_users(session) if users else {}
     finally:
         engine.dispose()
