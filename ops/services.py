@@ -14,6 +14,7 @@ so no secret (a database password in DATABASE_URL) is written to the file.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import socket
 import subprocess
@@ -59,6 +60,7 @@ def python_services(settings: Settings) -> list[Service]:
         Service("cron", [*me, "cron"], ready=lambda pid: _cron_ready(settings, pid),
                 description="rq cron scheduler (periodic jobs)"),
         Service("web", [*me, "web", "serve"], port=p.web,
+                ready=lambda pid: web_answers(settings.bind_host, p.web),
                 description=f"web panel on http://{settings.bind_host}:{p.web}/ (gunicorn, gevent)"),
     ]
 
@@ -74,6 +76,22 @@ def agi_answers(port: int, timeout: float = 2.0) -> bool:
             return b"HOTLINE_AGI_ERROR" not in data
     except OSError:
         return False
+
+
+def web_answers(host: str, port: int, timeout: float = 2.0) -> bool:
+    """``GET /healthz`` answers 200: a gunicorn worker has booted and reaches the database.
+
+    An open port is not enough: gunicorn's master binds before its workers import the app, and a
+    worker that cannot boot makes the master exit (supervisord then restarts it), closing the port.
+    """
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request("GET", "/healthz")
+        return conn.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
 
 
 # --- supervisord ------------------------------------------------------------------------------
