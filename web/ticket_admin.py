@@ -1,11 +1,17 @@
-"""Ticket settings for the admin (系统管理员): holiday overrides, time limits, channel API keys."""
+"""Ticket settings for the admin (系统管理员): holiday overrides, time limits, channel API keys.
+
+Holiday overrides are centre configuration: they go through ``centre_config.versions`` like the
+configuration page and API, so each change has a version, an audit row and can be restored.
+"""
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from centre_config import live, versions
+from centre_config.errors import ConfigError, ConfigNotFound
 from db.models import ApiClient, CalendarDay, Role, TicketChannel
 from tickets import api_clients
 from tickets.deadlines import DEFAULT_SPANS, save_span
@@ -26,6 +32,7 @@ def index():
 @bp.post("/calendar")
 @login_required(Role.admin)
 def set_day():
+    """A holiday override, through the centre's configuration (checked, versioned, audited, applied live)."""
     s, form = tv.db(), request.form
     try:
         day = dt.date.fromisoformat(form.get("day", ""))
@@ -33,12 +40,15 @@ def set_day():
         return _page(error=f"{form.get('day')!r} is not a date: write YYYY-MM-DD"), 400
     if form.get("workday") not in ("0", "1"):
         return _page(error="say whether the day is worked (1) or off (0)"), 400
-    row = s.get(CalendarDay, day) or CalendarDay(day=day)
-    row.workday, row.note, row.updated_by = form["workday"] == "1", (form.get("note") or "").strip() or None, \
-        g.user.username
-    s.add(row)
-    s.commit()
-    flash(f"{day}: {'上班 workday' if row.workday else '休息 day off'}")
+    changes = {"workday": form["workday"] == "1", "note": (form.get("note") or "").strip() or None}
+    try:
+        saved = versions.save(s, "calendar_day", day.isoformat(), changes, by=g.user.username, create=True,
+                              note="ticket settings page")
+    except ConfigError as refused:
+        s.rollback()
+        return _page(error=refused.problem), refused.status
+    _commit(s)
+    flash(f"{day}: {'上班 workday' if saved.data['workday'] else '休息 day off'}")
     return redirect(url_for("ticket_admin.index"))
 
 
@@ -47,15 +57,18 @@ def set_day():
 def delete_day(day: str):
     s = tv.db()
     try:
-        row = s.get(CalendarDay, dt.date.fromisoformat(day))
-    except ValueError:
-        row = None
-    if row is None:
+        versions.remove(s, "calendar_day", dt.date.fromisoformat(day).isoformat(), by=g.user.username,
+                        note="ticket settings page")
+    except (ValueError, ConfigNotFound):
         abort(404)
-    s.delete(row)
-    s.commit()
+    _commit(s)
     flash(f"{day}: override removed")
     return redirect(url_for("ticket_admin.index"))
+
+
+def _commit(s) -> None:
+    s.commit()
+    live.after_commit(current_app.config["HOTLINE_SETTINGS"], versions.pending_changes(s))
 
 
 @bp.post("/limits")

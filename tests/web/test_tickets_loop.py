@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from db.models import Agent, Call, Line, Ticket, TicketEvent, TicketNotification
+from db.models import Agent, Call, ConfigVersion, Line, Ticket, TicketEvent, TicketNotification
 from db.session import utcnow
 from tests.support.web import post_form
 
@@ -265,11 +265,20 @@ def test_admin_sets_holidays_and_time_limits(as_role, db_session):
     assert "节假日调整" in page
     assert post_form(admin, "/admin/tickets/calendar", day="2027-01-01", workday="0", note="元旦").status_code == 302
     assert "2027-01-01" in admin.get("/admin/tickets/").get_data(as_text=True)
+    with db_session() as s:   # the page's override is centre configuration: versioned and audited like the API's
+        version = s.scalars(select(ConfigVersion).where(ConfigVersion.kind == "calendar_day",
+                                                        ConfigVersion.key == "2027-01-01")).one()
+        assert (version.action, version.before, version.after["workday"]) == ("create", None, False)
     assert post_form(admin, "/admin/tickets/calendar", day="someday", workday="0").status_code == 400
     assert post_form(admin, "/admin/tickets/limits", **{"normal.handle": "6wd"}).status_code == 302
     bad = post_form(admin, "/admin/tickets/limits", **{"normal.handle": "soon"})
     assert bad.status_code == 400 and "not a time limit" in bad.get_data(as_text=True)
     assert post_form(admin, "/admin/tickets/calendar/2027-01-01/delete").status_code == 302
+    assert post_form(admin, "/admin/tickets/calendar/2027-01-01/delete").status_code == 404
+    with db_session() as s:
+        actions = s.scalars(select(ConfigVersion.action).where(ConfigVersion.key == "2027-01-01")
+                            .order_by(ConfigVersion.id)).all()
+        assert actions == ["create", "delete"]
     assert post_form(admin, "/admin/tickets/limits", **{"normal.handle": "5wd"}).status_code == 302
     created = post_form(admin, "/admin/tickets/clients", name="wechat-test", channel="wechat")
     assert re.search(r'id="new-key">[\w-]{20,}<', created.get_data(as_text=True))
