@@ -6,6 +6,7 @@ fallback makes Asterisk useful without Python), then the Python services.
 """
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 from db.session import session_factory_for
@@ -51,7 +52,7 @@ def start_asterisk(settings: Settings) -> list[tuple[str, int, bool]]:
     return results
 
 
-def serve_agi(settings: Settings) -> None:
+def serve_agi(settings: Settings, *, warm: bool = True) -> None:
     import signal
     import threading
 
@@ -62,8 +63,12 @@ def serve_agi(settings: Settings) -> None:
 
     # the call path's engine gives up after ~1 s: the dialplan's fallback then carries the caller on
     engine = make_engine(settings.database_url, call_path=True)
-    server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, make_session_factory(engine),
-                           timing=settings.agi_timing)
+    session_factory = make_session_factory(engine)
+    if warm:   # before listening: the first citizen's call costs what every call costs (agi/warm_up.py)
+        from agi.warm_up import warm_up
+
+        logging.getLogger("agi.warm_up").info("warm-up took %.0f ms", warm_up(session_factory) * 1000)
+    server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, session_factory, timing=settings.agi_timing)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -16,14 +16,15 @@ def agi() -> None:
 
 
 @agi.command("serve")
-def agi_serve() -> None:
+@click.option("--no-warm-up", is_flag=True, help="listen at once; the first calls pay the start-up cost")
+def agi_serve(no_warm_up: bool) -> None:
     """Serve the dialplan's AGI requests (foreground)."""
     from ops.runtime import serve_agi
 
     settings = common.settings()
     common.require_database(settings)
     common.setup_logging()
-    serve_agi(settings)
+    serve_agi(settings, warm=not no_warm_up)
 
 
 @click.group()
