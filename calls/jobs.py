@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from calls.cdr import cdr_file, channel_ends
+from calls.cdr import cdr_file, channel_ends, rotate
 from calls.unrecorded import reconcile
 from db.models import Call, CallOutcome
 from db.repositories import calls as call_repo
@@ -83,3 +83,8 @@ def close_stale_calls_now() -> int:
         return 0
     return close_stale_calls(settings.database_url, still_up=live.__contains__,
                              real_ends=lambda uniqueids: channel_ends(cdr_file(settings), uniqueids))
+
+
+def rotate_cdr_now() -> int:
+    """Daily: the PBX's minimal CDR file is rotated and week-old parts removed (calls.cdr.rotate)."""
+    return len(rotate(cdr_file(current_settings()), utcnow()))

@@ -30,6 +30,7 @@ log = logging.getLogger("ops.scheduler")
 PERIODIC: list[tuple[int, str]] = [
     (30, "calls.jobs.record_unrecorded_calls"),
     (3600, "calls.jobs.close_stale_calls_now"),
+    (86400, "calls.jobs.rotate_cdr_now"),          # the PBX's minimal CDR file (calls/cdr.py)
     # tickets: 签收催办 reminders, 逾期督办 escalation, and the notification sweep
     (60, "tickets.jobs.watch_now"),
     # privacy: recordings and call records past their retention (HOTLINE_RETENTION_*_DAYS)

@@ -144,6 +144,22 @@ def test_stale_closing_leaves_a_call_the_pbx_still_carries_and_marks_a_vanished_
     assert abs((closed.ended_at - real_end).total_seconds()) < 1.0     # Asterisk's end, not a guess
 
 
+def test_the_pbx_writes_a_new_cdr_file_after_rotation_and_both_parts_are_read(hotline):
+    from calls.cdr import cdr_file, channel_ends, rotate
+    from db.session import utcnow
+
+    path = cdr_file(hotline.settings)
+    first = hotline.call("12315", "--from", "13900000611", "--hangup-after", "2")
+    wait_for(lambda: first["uniqueid"] in channel_ends(path, [first["uniqueid"]]), 10, "the first CDR", interval=0.2)
+    rotate(path, utcnow())
+    assert not path.exists() and list(path.parent.glob("Master-*.csv"))
+    second = hotline.call("12315", "--from", "13900000612", "--hangup-after", "2")
+    wait_for(lambda: path.exists() and second["uniqueid"] in path.read_text(), 10,
+             "Asterisk writing the next CDR into a new Master.csv", interval=0.2)
+    assert first["uniqueid"] not in path.read_text()
+    assert set(channel_ends(path, [first["uniqueid"], second["uniqueid"]])) == {first["uniqueid"], second["uniqueid"]}
+
+
 # --- the database locked while calls are in progress -----------------------------------------------
 class SqliteWriteLock:
     """A long write transaction held by the test: every other writer meets SQLite's lock."""
