@@ -1,12 +1,14 @@
-"""``AGI(agi://host/hangup,<HANGUPCAUSE>,<QUEUESTATUS>,<fallback>,<transfer kind>,<DIALSTATUS>,<transfer answered at>,<queue start>,<queue>,<end reason>,<agent answered at>,<MEMBERINTERFACE>)``.
+"""``AGI(agi://host/hangup,<HANGUPCAUSE>,<QUEUESTATUS>,<fallback>,<transfer kind>,<DIALSTATUS>,<transfer answered at>,<queue start>,<queue>,<end reason>,<agent answered at>,<MEMBERINTERFACE>,<trace>,<arrived epoch>,<recording>)``.
 
 The hangup handler closes the call record whoever hangs up first (rules in
 calls.closing). A call that reached the dialplan's fallback while Python was
-away has no record yet: it gets one here. If this handler fails, the dialplan
-parks the same facts in AstDB (calls.unrecorded).
+away (or while it hung) has no record yet: it gets one here, with its trace id,
+arrival, recording and line from the dialplan's own facts. If this handler fails,
+the dialplan parks the same facts in AstDB (calls.unrecorded).
 """
 from __future__ import annotations
 
+from agi.config_snapshot import CACHE
 from agi.request import AgiRequest
 from calls.closing import HangupFacts, close_with_facts
 from db.repositories import agents as agent_repo
@@ -17,13 +19,13 @@ from hotline.dialplan import sip_username_of
 
 def handle(req: AgiRequest) -> None:
     (cause, queue_status, fallback, transfer_kind, dial_status, transfer_answered, queue_start, queue, reason,
-     agent_answered, member) = (req.argv + [""] * 11)[:11]
+     agent_answered, member, trace, arrived, recording) = (req.argv + [""] * 14)[:14]
     call = call_repo.get_by_uniqueid(req.session, req.uniqueid)
     if call is None:
-        call = call_repo.open_call(req.session, uniqueid=req.uniqueid, linkedid=req.uniqueid, trace_id=None,
+        call = call_repo.open_call(req.session, uniqueid=req.uniqueid, linkedid=req.uniqueid, trace_id=trace or None,
                                    channel=req.env.get("agi_channel"), caller=req.caller,
-                                   dialed_number=req.dialed_number, line=None, arrived_at=None,
-                                   recording_file=None)
+                                   dialed_number=req.dialed_number, line=CACHE.get(req.session).line(req.dialed_number),
+                                   arrived_at=call_repo.epoch_to_utc(arrived), recording_file=recording or None)
         fallback = "1"
     told_queue_start = len(req.argv) > 6   # the dialplan always passes it, empty when the caller never queued
     facts = HangupFacts(ended_at=utcnow(), cause=cause, end_reason=reason, fallback=bool(fallback), queue=queue,

@@ -118,6 +118,55 @@ def test_without_python_the_call_still_reaches_a_human(hotline):
     assert record["outcome"] == "answered" and record["line"]["mode"] == "dual"
 
 
+def test_a_frozen_fastagi_server_is_restarted_and_its_caller_reaches_a_human(hotline):
+    """FastAGI frozen (SIGSTOP: it accepts connections and never answers; a deadlock looks the same to
+    Asterisk, whose AGI() has no timeout): the watchdog (ops/agi_watchdog.py, a supervisord event
+    listener) kills it within seconds, the caller's AGI() fails and the dialplan's fallback queue
+    takes the call; supervisord starts a new server."""
+    import os
+    import signal
+
+    from ops import services
+    from ops.citizen_call import CitizenCall, originate
+
+    frozen = services.pid_of(hotline.settings, "agi")
+    os.kill(frozen, signal.SIGSTOP)
+    try:
+        with hotline.carrier_ami() as ami:
+            # the trace id comes from outside (a SIP header): the PBX keeps only letters, digits and -._
+            originate(ami, CitizenCall(number="12315", caller="13600000019", hangup_after=20),
+                      "frozen-agi.test_${SHELL(echo x)}")
+            pickup = ami.wait_event(lambda m: m.get("Event") == "Newexten" and m.get("Context") == "softphone"
+                                    and m.get("Application") == "Answer", 30)
+            assert pickup is not None, "the caller of a frozen FastAGI server never reached an agent"
+            ended = ami.wait_event(lambda m: m.get("Event") == "Hangup"
+                                   and m.get("Channel", "").startswith("PJSIP/hotline"), 25)
+            assert ended is not None
+    finally:
+        try:
+            os.kill(frozen, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    restarted = wait_for(lambda: (pid := services.pid_of(hotline.settings, "agi")) not in (None, frozen)
+                         and services.agi_answers(hotline.settings.ports.agi) and pid, 20,
+                         "a new FastAGI server", interval=0.2)
+    assert restarted != frozen
+    from calls.unrecorded import reconcile
+    from db.models import Call
+
+    def recorded():
+        reconcile(hotline.settings, hotline.session_factory())   # in case the hang-up came before the restart
+        with hotline.session_factory()() as session:
+            return session.query(Call).filter_by(caller="13600000019").one_or_none()
+
+    call = wait_for(recorded, 20, "the call record of the frozen server's caller", interval=0.5)
+    assert call.outcome == "fallback" and call.agent_id is not None and call.ended_at is not None
+    assert call.trace_id == "frozen-agi.test_SHELLechox"
+    assert call.dialed_number == "12315" and call.line_id is not None and call.recording_file
+    record = hotline.call("12315", "--hangup-after", "8")
+    assert record["outcome"] == "answered"
+
+
 def test_a_long_wait_overflows_to_the_second_queue(hotline):
     """12345's maximum wait reached → the overflow queue (溢出); a caller who gives up there counts there."""
     from agi import config_snapshot

@@ -126,6 +126,19 @@ def test_fallback_call_unknown_to_python_gets_a_record_at_hangup(server, place_c
     assert ch.commands == []
 
 
+def test_a_record_made_at_hangup_keeps_the_dialplans_trace_arrival_recording_and_line(server, place_call,
+                                                                                       session_factory):
+    """Python hung or was away when the call arrived: the dialplan's own facts make the record whole."""
+    argv = ["16", "", "1", "", "", "", "", "12345", "", "", "", "trace-77", "1796000000", "/rec/77.wav"]
+    place_call(server, "hangup", argv, env={"agi_uniqueid": "1700009999.2", "agi_dnid": "12315",
+                                            "agi_extension": "12315"})
+    with session_factory() as s:
+        call = call_repo.get_by_uniqueid(s, "1700009999.2")
+        assert call.outcome == CallOutcome.fallback and call.trace_id == "trace-77"
+        assert call.arrived_at == dt.datetime(2026, 11, 30, 0, 53, 20) and call.recording_file == "/rec/77.wav"
+        assert call.line.number == "12315" and call.department.code == "scjgj"
+
+
 def test_pick_up_of_an_unknown_call_is_logged_not_fatal(server, place_call, caplog):
     ch = place_call(server, "agent_connect", ["no-such-call", "12345"],
                     env={"agi_channel": "PJSIP/agent1001-00000001"})
