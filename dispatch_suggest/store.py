@@ -11,10 +11,10 @@ import os
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import joblib
-
-from dispatch_suggest.model import SuggestionModel
+if TYPE_CHECKING:   # the model needs scikit-learn and SciPy (~2 s to import): a web worker loads them at
+    from dispatch_suggest.model import SuggestionModel  # its first suggestion, not at its boot
 
 log = logging.getLogger("dispatch_suggest.store")
 
@@ -49,6 +49,8 @@ def save(model: SuggestionModel, path: Path) -> Path:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".dispatch_suggest-", suffix=".tmp")
     os.close(handle)
     try:
+        import joblib
+
         joblib.dump(model, temporary, compress=3)
         os.replace(temporary, path)
     finally:
@@ -62,6 +64,10 @@ def load(path: Path) -> SuggestionModel | None:
     if not path.exists():
         return None
     try:
+        import joblib
+
+        from dispatch_suggest.model import SuggestionModel
+
         model = joblib.load(path)
     except Exception:  # a file of another library version, or cut short: retraining replaces it
         log.exception("the dispatch suggestion model %s cannot be read; retrain it", path)

@@ -3,8 +3,9 @@
 Asterisk's ``AGI()`` has no timeout. A FastAGI server that accepts connections
 and never answers (stopped, deadlocked, its threads all stuck) would hold every
 caller in silence until the longest-call limit. supervisord restarts a process
-that *exits*, not one that hangs, so this runs as a supervisord event listener
-(``[eventlistener:agiwatch]``, ``TICK_5``): every 5 s it opens a FastAGI
+that *exits*, not one that hangs, so this runs beside it under supervisord
+(``[program:agiwatch]``, started with supervisord itself): every ``INTERVAL``
+seconds it asks supervisord for the server's state and opens a FastAGI
 connection with the ``ping`` script; when the server stays silent twice in a
 row (``PROBE_TIMEOUT`` each), it kills it with SIGKILL. Asterisk's blocked
 ``AGI()`` calls then fail, the dialplan sends those callers to the 12345 queue
@@ -26,6 +27,7 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
+INTERVAL = 5.0          # seconds between two rounds
 PROBE_TIMEOUT = 2.0     # seconds a healthy server needs to answer ``ping`` (it answers in ms)
 GRACE = 5.0             # seconds after a start before the server is probed (warm-up, imports)
 SERVICE = "agi"
@@ -77,7 +79,9 @@ def _kill(pid: int) -> None:
 
 
 def main() -> None:
-    """The event listener's loop (supervisord's protocol on stdin/stdout; logs go to stderr)."""
+    """The watchdog's loop (logs go to its supervisord log); SIGTERM ends it at once."""
+    import threading
+
     from supervisor import childutils
 
     from hotline.config import current_settings
@@ -85,15 +89,14 @@ def main() -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     port = current_settings().ports.agi
-    rpc = childutils.getRPCInterface(os.environ)
-    while True:
-        headers, _payload = childutils.listener.wait(sys.stdin, sys.stdout)
+    rpc = childutils.getRPCInterface(os.environ)   # supervisord tells its children where it listens
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    while not stop.wait(INTERVAL):
         try:
-            if headers.get("eventname", "").startswith("TICK"):
-                check(lambda: rpc.supervisor.getProcessInfo(SERVICE), lambda: answers(port), _kill)
+            check(lambda: rpc.supervisor.getProcessInfo(SERVICE), lambda: answers(port), _kill)
         except Exception:            # the watchdog itself never dies of one bad round
             log.exception("watchdog round failed")
-        childutils.listener.ok(sys.stdout)
 
 
 if __name__ == "__main__":

@@ -131,11 +131,10 @@ def config_text(settings: Settings) -> str:
             "stdout_logfile_backups=3", "",
         ]
     lines += [   # kills a FastAGI server that hangs (supervisord restarts only one that exits): ops/agi_watchdog.py
-        "[eventlistener:agiwatch]", f"command={_quote(sys.executable)} -m ops.agi_watchdog",
-        f"directory={_project_dir()}", "events=TICK_5", "autostart=true", "autorestart=true",
-        "buffer_size=2",   # ticks that queue up while a round runs are worth nothing: keep few
-        f"stderr_logfile={settings.log_dir / 'agiwatch.log'}", "stderr_logfile_maxbytes=5MB",
-        "stderr_logfile_backups=2", "",
+        "[program:agiwatch]", f"command={_quote(sys.executable)} -m ops.agi_watchdog",
+        f"directory={_project_dir()}", "autostart=true", "autorestart=true", "stopsignal=TERM",
+        "redirect_stderr=true", f"stdout_logfile={settings.log_dir / 'agiwatch.log'}",
+        "stdout_logfile_maxbytes=5MB", "stdout_logfile_backups=2", "",
     ]
     return "\n".join(lines)
 

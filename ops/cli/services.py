@@ -86,6 +86,7 @@ def web_serve(dev: bool, workers: int, connections: int) -> None:
                               "--worker-connections", str(connections), "--workers", str(workers),
                               "--bind", f"{settings.bind_host}:{settings.ports.web}",
                               "--graceful-timeout", "3",  # open SSE streams must not hold a stop
+                              "--config", "python:ops.gunicorn_conf",   # workers die with their master
                               "--access-logfile", "-", "web:create_app()"])
 
 

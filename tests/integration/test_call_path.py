@@ -120,8 +120,8 @@ def test_without_python_the_call_still_reaches_a_human(hotline):
 
 def test_a_frozen_fastagi_server_is_restarted_and_its_caller_reaches_a_human(hotline):
     """FastAGI frozen (SIGSTOP: it accepts connections and never answers; a deadlock looks the same to
-    Asterisk, whose AGI() has no timeout): the watchdog (ops/agi_watchdog.py, a supervisord event
-    listener) kills it within seconds, the caller's AGI() fails and the dialplan's fallback queue
+    Asterisk, whose AGI() has no timeout): the watchdog (ops/agi_watchdog.py, run by
+    supervisord) kills it within seconds, the caller's AGI() fails and the dialplan's fallback queue
     takes the call; supervisord starts a new server."""
     import os
     import signal
