@@ -20,7 +20,9 @@ from db.models import Call
 from db.session import session_factory_for
 from hotline.config import Settings
 
-INTERACTIVE = {"ivr"}   # handlers that wait for the caller (menu keys): their time is mostly the caller's
+# the call path's decisions, whose time is Python's; every other handler is reported apart: ivr, rating,
+# progress... wait for the caller's keys (their time is mostly the caller's), ping is the health check
+DECISIONS = ("inbound", "agent_connect", "hangup")
 AGI_TIMING = re.compile(r"^(\S+ \S+) INFO agi\.server: AGI timing (\S+) ([0-9.]+) ms")
 SILENT_RMS = 0.001      # sox "RMS amplitude" below this: a silent recording
 
@@ -50,10 +52,11 @@ def agi_times(log_file: Path, since: dt.datetime) -> dict:
             m = AGI_TIMING.match(line)
             if m and dt.datetime.strptime(m.group(1)[:19], "%Y-%m-%d %H:%M:%S") >= since.replace(microsecond=0):
                 by_script.setdefault(m.group(2), []).append(float(m.group(3)))
-    every = [v for k, vs in by_script.items() if k not in INTERACTIVE for v in vs]
+    every = [v for k in DECISIONS for v in by_script.get(k, [])]
     return {"runs": sum(len(v) for v in by_script.values()), "decisions": len(every),
             "p50_ms": percentile(every, 50), "p99_ms": percentile(every, 99),
-            "max_ms": max(every) if every else None, "interactive_left_out": sorted(INTERACTIVE),
+            "max_ms": max(every) if every else None, "decision_scripts": list(DECISIONS),
+            "left_out": sorted(set(by_script) - set(DECISIONS)),
             "by_script": {k: {"runs": len(v), "p99_ms": percentile(v, 99)} for k, v in sorted(by_script.items())}}
 
 

@@ -64,9 +64,12 @@ def test_percentile_and_agi_log_parsing(tmp_path):
     log = tmp_path / "agi.log"
     log.write_text("2026-12-01 10:00:00,001 INFO agi.server: AGI timing inbound 4.50 ms\n"
                    "2026-12-01 10:00:01,001 INFO agi.server: AGI timing hangup 1.25 ms\n"
+                   "2026-12-01 10:00:02,001 INFO agi.server: AGI timing rating 19580.00 ms\n"
                    "2026-12-01 09:00:00,001 INFO agi.server: AGI timing inbound 99.00 ms\n")
     times = report.agi_times(log, dt.datetime(2026, 12, 1, 9, 30))
-    assert times["runs"] == 2 and times["max_ms"] == 4.5 and set(times["by_script"]) == {"inbound", "hangup"}
+    assert times["runs"] == 3 and set(times["by_script"]) == {"inbound", "hangup", "rating"}
+    # the rating waits for the caller's key after the agent hung up: the caller's time, not a decision
+    assert times["decisions"] == 2 and times["max_ms"] == 4.5 and times["left_out"] == ["rating"]
 
 
 @pytest.mark.parametrize("port", ["", "5080"])
