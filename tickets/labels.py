@@ -30,7 +30,8 @@ CHANNEL = {
     TicketChannel.wechat: "微信", TicketChannel.mailbox: "市长信箱",
 }
 SATISFACTION = {
-    Satisfaction.very_satisfied: "非常满意", Satisfaction.satisfied: "满意", Satisfaction.neutral: "一般",
+    Satisfaction.very_satisfied: "非常满意", Satisfaction.satisfied: "满意",
+    Satisfaction.basically_satisfied: "基本满意", Satisfaction.neutral: "一般",
     Satisfaction.dissatisfied: "不满意", Satisfaction.very_dissatisfied: "非常不满意",
 }
 

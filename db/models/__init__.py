@@ -10,8 +10,8 @@ from db.models.kpis import REPEAT_LOOKUP  # noqa: F401  (declares the KPI querie
 from db.models.lines import Line, LineMode
 from db.models.notifications import ApiClient, TicketNotification
 from db.models.queues import Agent, Queue, QueueMember, new_sip_secret
+from db.models.return_visits import FOR_A_HUMAN, ReturnVisit, ReturnVisitStatus, VisitAnswer, not_callable_because
 from db.models.security import LoginThrottle, SecurityEvent
-from db.models.return_visits import FOR_A_HUMAN, ReturnVisit, ReturnVisitStatus, VisitAnswer
 from db.models.selfservice import TicketQuery
 from db.models.tickets import (
     AssignmentRole,
@@ -60,6 +60,7 @@ __all__ = [
     "ReturnVisit",
     "ReturnVisitStatus",
     "VisitAnswer",
+    "not_callable_because",
     "callback_calls",
     "CentreSetting",
     "CallOutcome",

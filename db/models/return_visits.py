@@ -49,6 +49,15 @@ FOR_A_HUMAN = (ReturnVisitStatus.failed, ReturnVisitStatus.undialable, ReturnVis
                ReturnVisitStatus.not_called)
 
 
+def not_callable_because(ticket: Ticket) -> str | None:
+    """Why this ticket's citizen must not get a return-visit call, or None."""
+    if ticket.confidential:
+        return "保密工单: 不电话回访 (confidential)"
+    if ticket.do_not_call:
+        return "市民不接受回访电话 (asked not to be called)"
+    return None
+
+
 class ReturnVisit(Base):
     """回访请求: one per round of a ticket (a reopened ticket gets a new one after its next reply)."""
 
