@@ -1,5 +1,5 @@
 """Return visits (回访, 一事一评) on the ticket's side: the request made when the centre approves a
-reply (``approve_reply``), and what its phone call says first. The questions and the answer
+reply (``approve_reply``). What the call says first is ``callbacks.visit_summary``; the questions and the answer
 are ``tickets.visit_answers``; the call itself is the one outbound dialer's
 (``callbacks.dialer``, purpose ``return_visit``). Rules:
 
@@ -21,21 +21,6 @@ from sqlalchemy.orm import Session
 from db.models import ReturnVisit, ReturnVisitStatus, Ticket, not_callable_because
 from db.session import utcnow
 from hotline.caller_id import is_withheld
-
-SUMMARY_FOLDER = "visits"                   # prompts_dir/<lang>/visits/rv-<id>.wav = hotline/visits/rv-<id>
-SUMMARY_MAX_CHARS = 200                     # the reply is cut here: a summary, not the whole file
-
-
-def summary_prompt_name(visit_id: int) -> str:
-    return f"{SUMMARY_FOLDER}/rv-{visit_id}"
-
-
-def summary_text(ticket: Ticket) -> str:
-    """What the generated summary says: the ticket's reply (答复), shortened."""
-    reply = " ".join((ticket.reply or "").split())
-    if len(reply) > SUMMARY_MAX_CHARS:
-        reply = reply[:SUMMARY_MAX_CHARS].rstrip("，,。. ") + "。"
-    return f"您反映的问题，承办单位答复如下：{reply}" if reply else ""
 
 
 def request_for(session: Session, ticket: Ticket, now: dt.datetime | None = None) -> ReturnVisit:
