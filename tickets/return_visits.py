@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import ReturnVisit, ReturnVisitStatus, Ticket, not_callable_because
+from db.models import FOR_A_HUMAN, ReturnVisit, ReturnVisitStatus, Ticket, TicketState, not_callable_because
 from db.session import utcnow
 from hotline.caller_id import is_withheld
 
@@ -41,3 +41,19 @@ def request_for(session: Session, ticket: Ticket, now: dt.datetime | None = None
         visit.status, visit.next_attempt_at = ReturnVisitStatus.pending, now
     session.add(visit)
     return visit
+
+
+STUCK_AFTER = dt.timedelta(minutes=10)   # answered this long ago and still no answer recorded (Python was down)
+
+
+def for_a_human_query(now: dt.datetime | None = None):
+    """The return-visit list for a human (人工回访): tickets still waiting for their visit whose
+    phone visit cannot happen (confidential, 不接受回访, no number), was never answered in 3
+    attempts, or was answered without an answer keyed."""
+    now = now or utcnow()
+    return (select(ReturnVisit).join(Ticket, ReturnVisit.ticket_id == Ticket.id)
+            .where(Ticket.state == TicketState.awaiting_visit, ReturnVisit.round == Ticket.reopen_count,
+                   or_(ReturnVisit.status.in_(FOR_A_HUMAN),
+                       and_(ReturnVisit.status == ReturnVisitStatus.reached,
+                            ReturnVisit.reached_at < now - STUCK_AFTER)))
+            .order_by(ReturnVisit.created_at, ReturnVisit.id))
