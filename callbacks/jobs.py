@@ -78,17 +78,22 @@ def dial(settings: Settings, session, ami: AmiClient, request_ids, *, by: str, a
         if action_id:
             pending[action_id] = attempt
         else:
-            finish(session, attempt, AttemptOutcome.failed, window=window)
+            finish(session, attempt, AttemptOutcome.failed, window=window, now=_clock(now))
             session.commit()
     results = {}
     for action_id, (outcome, reason, cause) in dialer.wait_outcomes(pending).items():
         attempt = pending[action_id]
-        finish(session, attempt, outcome, window=window, reason=reason, cause=cause)
+        finish(session, attempt, outcome, window=window, reason=reason, cause=cause, now=_clock(now))
         results[attempt.request.id] = outcome.value
         log.info("%s %s attempt %s: %s (reason %s, cause %s)", purpose.value, attempt.request.id, attempt.number,
                  outcome.value, reason, cause)
     session.commit()
     return results
+
+
+def _clock(now: dt.datetime | None) -> dt.datetime:
+    """When an attempt ended: the real time, or the round's own clock when that runs ahead (tests)."""
+    return max(now, utcnow()) if now else utcnow()
 
 
 def call_back_by_agent(callback_id: int, agent_number: str, settings: Settings | None = None,

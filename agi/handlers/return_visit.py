@@ -33,6 +33,7 @@ def handle(req: AgiRequest) -> None:
     summary = visit.summary_prompt
     if summary and not prompts.exists(current_settings(), visit_summary.LANGUAGE, summary):
         summary = None
+    req.log.info("return visit %s: summary %s", channel_id, summary or visit_answers.PROMPT_GENERIC)
     resolved = answer = None
     try:
         channel.play(visit_answers.PROMPT_INTRO)
