@@ -143,9 +143,13 @@ def finish(session, attempt: CallbackAttempt, outcome: AttemptOutcome, *, window
     attempt.outcome, attempt.originate_reason, attempt.hangup_cause, attempt.ended_at = outcome, reason, cause, now
     request = attempt.request
     if outcome == AttemptOutcome.reached:
+        # conditional: a return visit's AGI may have recorded the citizen's answer already
+        model = type(request)
+        session.execute(update(model).where(model.id == request.id, model.status == DIALING.value)
+                        .values(status=REACHED.value).execution_options(synchronize_session=False))
         request.reached_at, request.next_attempt_at = request.reached_at or now, None
-        if request.status == DIALING:      # a return visit's AGI may have recorded the answer already
-            _set_status(request, REACHED)
+        session.flush()
+        session.refresh(request, ["status"])
         return
     request.next_attempt_at = rules.next_attempt_after(window, request.attempt_count, now)
     _set_status(request, PENDING if request.next_attempt_at else FAILED)

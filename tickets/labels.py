@@ -42,10 +42,12 @@ VISIT_STATUS = {"pending": "待外呼", "dialing": "外呼中", "reached": "接�
 ATTEMPT_OUTCOME = {"claimed": "外呼中", "reached": "接通", "no_answer": "无人接听", "busy": "占线", "refused": "拒接",
                    "failed": "线路失败", "lost": "结果未知"}
 
+VISIT_ANSWER = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+
 
 def label(value) -> str:
     """The Chinese label of any ticket enum value, or the value itself."""
-    for table in (STATE, EVENT, CATEGORY, URGENCY, CHANNEL, SATISFACTION):
+    for table in (STATE, EVENT, CATEGORY, URGENCY, CHANNEL, SATISFACTION, VISIT_ANSWER):
         if value in table:
             return table[value]
     return str(value) if value is not None else ""

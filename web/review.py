@@ -152,6 +152,9 @@ def _ticket_page(number: str, error: TicketError | None = None, kept: dict | Non
     if ticket is None:
         abort(404, description=f"there is no ticket {number}")
     me = tv.actor()
-    return render_template("review/ticket.html", t=ticket, citizen=citizen_for(ticket, me),
+    visits = s.scalars(select(ReturnVisit).where(ReturnVisit.ticket_id == ticket.id).order_by(ReturnVisit.round)
+                       .options(selectinload(ReturnVisit.attempts))).all()
+    return render_template("review/ticket.html", t=ticket, citizen=citizen_for(ticket, me), visits=visits,
+                           VISIT_STATUS=VISIT_STATUS, ATTEMPT_OUTCOME=ATTEMPT_OUTCOME,
                            events=available_events(ticket, me), history=ticket_repo.history(s, ticket),
                            targets=tv.dispatch_targets(s), error=error, kept=kept or {})
