@@ -1,5 +1,11 @@
 """The one outbound dialer (外呼): AMI Originate on the PBX towards the carrier trunk.
 
+One dialer for all outbound work: an attempt has a purpose (``Purpose``): a callback
+(漏接回拨, ``Callback``) or a return visit (回访, ``ReturnVisit``). Both requests have the
+same lifecycle (pending → dialing → reached | pending again after the spacing | failed)
+and share the concurrency limit, the pacing, the caller ID and the claim rules; only the
+dialplan context the answered call runs in differs.
+
 Every attempt is claimed in the database (row written and committed) *before* the
 Originate goes out, and the Originate's ChannelId is the attempt's own id: a worker
 killed mid-call leaves a claimed attempt that is never dialed again (it is marked
@@ -16,7 +22,16 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from callbacks import rules
-from db.models import AttemptOutcome, Callback, CallbackAttempt, CallbackStatus
+from db.models import (
+    AttemptOutcome,
+    Callback,
+    CallbackAttempt,
+    CallbackStatus,
+    Purpose,
+    ReturnVisit,
+    TicketState,
+    not_callable_because,
+)
 from db.session import utcnow
 from hotline.ami import AmiClient
 from hotline.caller_id import is_withheld
@@ -25,6 +40,7 @@ from hotline.dialplan import CALLBACK_AGENT, CALLBACK_ATTEMPT, MAIN_QUEUE
 
 TRUNK = "carrier"                 # the PJSIP endpoint of the carrier trunk (asterisk_conf/pbx/pjsip.conf)
 CONTEXT = "hotline-callback"      # asterisk_conf/pbx/extensions_after_call.conf
+RETURN_VISIT_CONTEXT = "hotline-return-visit"
 ATTEMPT_VARIABLE = CALLBACK_ATTEMPT   # inherited (__) onto the agent's channel
 AGENT_VARIABLE = CALLBACK_AGENT       # one-click: the agent's endpoint to ring first
 LOST_AFTER = dt.timedelta(minutes=5)
@@ -44,35 +60,78 @@ def outcome_of(response: str, reason: str | None, cause: str | None) -> AttemptO
     return REASON_OUTCOME.get(reason or "", AttemptOutcome.failed)
 
 
-def claim(session, callback_id: int, *, by: str, concurrency: int, now: dt.datetime | None = None
-          ) -> CallbackAttempt | None:
+@dataclass(frozen=True)
+class Kind:
+    """What the dialer needs to know about one purpose's requests."""
+
+    model: type                 # Callback | ReturnVisit: id, caller, status, attempt_count, next_attempt_at, reached_at
+    link: str                   # the attempt's relationship to its request
+    prefix: str                 # of the Originate ChannelId: cb-<id>-<n>, rv-<id>-<n>
+    context: str                # where the answered call runs (asterisk_conf/pbx/extensions_after_call.conf)
+
+
+KINDS = {Purpose.callback: Kind(Callback, "callback", "cb", CONTEXT),
+         Purpose.return_visit: Kind(ReturnVisit, "return_visit", "rv", RETURN_VISIT_CONTEXT)}
+# the statuses the dialer moves (the same values in CallbackStatus and ReturnVisitStatus)
+PENDING, DIALING, REACHED, FAILED, UNDIALABLE = (CallbackStatus.pending, CallbackStatus.dialing,
+                                                 CallbackStatus.reached, CallbackStatus.failed,
+                                                 CallbackStatus.undialable)
+
+
+def _set_status(request, value: str) -> None:
+    request.status = type(request).__table__.c.status.type.enum_class(value)
+
+
+def _why_not_dial(purpose: Purpose, request) -> tuple[str, str | None] | None:
+    """(status, note) when a claimed request must not be dialed after all, else None. Checked at dial time."""
+    if is_withheld(request.caller or ""):    # never dialed, whatever the row says
+        return UNDIALABLE.value, None
+    if purpose is Purpose.return_visit:
+        ticket = request.ticket
+        if (why := not_callable_because(ticket)) is not None:
+            return "not_called", why
+        if ticket.state is not TicketState.awaiting_visit:
+            return "superseded", f"ticket is {ticket.state}: visited or closed by a human"
+    return None
+
+
+def claim(session, request_id: int, *, by: str, concurrency: int, now: dt.datetime | None = None,
+          purpose: Purpose = Purpose.callback) -> CallbackAttempt | None:
     """Take the next attempt of one request, or None (not due, already out, or the dialer is full).
 
     The conditional UPDATE is the lock: of two workers only one moves the request
-    from pending to dialing; the unique (callback, number) row makes a double claim fail.
+    from pending to dialing; the unique (request, number) row makes a double claim fail.
+    The concurrency limit counts every purpose's calls in flight.
     """
     now = now or utcnow()
+    kind = KINDS[Purpose(purpose)]
+    model = kind.model
     in_flight = session.scalar(select(func.count()).select_from(CallbackAttempt)
                                .where(CallbackAttempt.outcome == AttemptOutcome.claimed))
     if in_flight >= concurrency:
         return None
     won = session.execute(
-        update(Callback)
-        .where(Callback.id == callback_id, Callback.status == CallbackStatus.pending,
-               Callback.attempt_count < rules.MAX_ATTEMPTS)
-        .values(status=CallbackStatus.dialing, attempt_count=Callback.attempt_count + 1)
+        update(model)
+        .where(model.id == request_id, model.status == PENDING.value, model.attempt_count < rules.MAX_ATTEMPTS)
+        .values(status=DIALING.value, attempt_count=model.attempt_count + 1)
         .execution_options(synchronize_session=False)).rowcount
     if won != 1:
         session.rollback()
         return None
-    callback = session.get(Callback, callback_id)
-    session.refresh(callback)
-    if is_withheld(callback.caller):    # never dialed, whatever the row says
-        callback.status = CallbackStatus.undialable
+    request = session.get(model, request_id)
+    session.refresh(request)
+    refused = _why_not_dial(purpose, request)
+    if refused is not None:
+        _set_status(request, refused[0])
+        request.next_attempt_at = None
+        if refused[1]:
+            request.note = refused[1]
         session.commit()
         return None
-    attempt = CallbackAttempt(callback=callback, number=callback.attempt_count, dialed=callback.caller,
-                              claimed_by=by, claimed_at=now, channel_id=f"cb-{callback.id}-{callback.attempt_count}")
+    attempt = CallbackAttempt(purpose=purpose, number=request.attempt_count, dialed=request.caller,
+                              claimed_by=by, claimed_at=now,
+                              channel_id=f"{kind.prefix}-{request.id}-{request.attempt_count}")
+    setattr(attempt, kind.link, request)
     session.add(attempt)
     session.commit()                   # the claim is durable before anything is dialed
     return attempt
@@ -82,12 +141,18 @@ def finish(session, attempt: CallbackAttempt, outcome: AttemptOutcome, *, window
            reason: str | None = None, cause: str | None = None, now: dt.datetime | None = None) -> None:
     now = now or utcnow()
     attempt.outcome, attempt.originate_reason, attempt.hangup_cause, attempt.ended_at = outcome, reason, cause, now
-    callback = attempt.callback
+    request = attempt.request
     if outcome == AttemptOutcome.reached:
-        callback.status, callback.reached_at, callback.next_attempt_at = CallbackStatus.reached, now, None
+        # conditional: a return visit's AGI may have recorded the citizen's answer already
+        model = type(request)
+        session.execute(update(model).where(model.id == request.id, model.status == DIALING.value)
+                        .values(status=REACHED.value).execution_options(synchronize_session=False))
+        request.reached_at, request.next_attempt_at = request.reached_at or now, None
+        session.flush()
+        session.refresh(request, ["status"])
         return
-    callback.next_attempt_at = rules.next_attempt_after(window, callback.attempt_count, now)
-    callback.status = CallbackStatus.pending if callback.next_attempt_at else CallbackStatus.failed
+    request.next_attempt_at = rules.next_attempt_after(window, request.attempt_count, now)
+    _set_status(request, PENDING if request.next_attempt_at else FAILED)
 
 
 def recover_lost(session, window: rules.Window, now: dt.datetime | None = None) -> int:
@@ -118,7 +183,8 @@ class Dialer:
         self._last_originate = time.monotonic()
         caller_id = self.settings.outbound_caller_id
         reply = self.ami.action(
-            "Originate", Channel=f"PJSIP/{attempt.dialed}@{TRUNK}", Context=CONTEXT, Exten="s", Priority="1",
+            "Originate", Channel=f"PJSIP/{attempt.dialed}@{TRUNK}", Context=KINDS[attempt.purpose].context,
+            Exten="s", Priority="1",
             CallerID=f"{caller_id} <{caller_id}>", Timeout=str(int(self.ring_seconds * 1000)), Async="true",
             ChannelId=attempt.channel_id, Variable=[f"__{ATTEMPT_VARIABLE}={attempt.channel_id}", f"{AGENT_VARIABLE}={agent_endpoint}"])
         return reply["ActionID"] if reply.get("Response") == "Success" else ""

@@ -36,6 +36,7 @@ PERIODIC: list[tuple[int, str]] = [
     # privacy: recordings and call records past their retention (HOTLINE_RETENTION_*_DAYS)
     (86400, "privacy.retention.purge_job"),
     (60, "callbacks.jobs.place_callbacks_now"),   # 漏接回拨: list missed calls, dial what is due
+    (60, "callbacks.jobs.place_return_visits_now"),   # 回访: approved replies' return-visit calls
     # 智能派单: the dispatch suggestion learns from the day's dispatched, accepted and returned tickets
     (86400, "dispatch_suggest.jobs.retrain_now"),
     # 逐步整合: staged configuration changes (a line merged on 2027-01-01) applied when due

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from db.models import AssignmentRole, Satisfaction, Ticket, TicketExtension, TicketState
+from tickets import return_visits
 from tickets.context import Context, record_act
 from tickets.deadlines import MAX_EXTENSION_DAYS
 from tickets.dispatching import active_co, assign, co_departments, find_department, local, whole_number
@@ -182,6 +183,9 @@ def decide(ctx: Context, extension: TicketExtension, approved: bool, days: int) 
 
 def approve_reply(ctx: Context) -> None:
     ctx.ticket.visit_due_at = ctx.policy.visit_due(ctx.now).at
+    visit = return_visits.request_for(ctx.session, ctx.ticket, ctx.now)   # 回访电话, or a human's list
+    if visit.note:
+        ctx.detail = f"回访: {visit.note}"
 
 
 def send_back(ctx: Context) -> None:
@@ -197,9 +201,17 @@ def return_visit(ctx: Context) -> None:
         satisfaction = Satisfaction(value)
     except ValueError:
         ctx.errors["satisfaction"] = f"one of {', '.join(Satisfaction)}" if value else "required"
+    resolved = ctx.params.get("resolved")
+    if isinstance(resolved, str):
+        resolved = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False,
+                    "": None}.get(resolved.strip().lower(), "?")
+    if resolved not in (True, False, None):
+        ctx.errors["resolved"] = "true or false (是否解决), or leave it out"
     ctx.check()
     ctx.ticket.satisfaction, ctx.ticket.visited_at = satisfaction, ctx.now
-    ctx.detail = f"{satisfaction.value} {SATISFACTION[satisfaction]}"
+    ctx.ticket.visit_resolved = resolved
+    ctx.detail = f"{satisfaction.value} {SATISFACTION[satisfaction]}" + \
+        ("" if resolved is None else (" 已解决" if resolved else " 未解决"))
 
 
 def close(ctx: Context) -> None:
@@ -222,8 +234,10 @@ def reopen(ctx: Context) -> None:
     ticket = ctx.ticket
     ticket.reopen_count += 1
     ticket.closed_at = ticket.replied_at = ticket.visited_at = ticket.satisfaction = ticket.reply = None
-    ticket.visit_due_at = None
+    ticket.visit_due_at = ticket.visit_resolved = None
     assign(ctx, department, [])
+    if ctx.actor.role == "system":   # the phone return visit reopened it: the centre must know
+        ctx.notify("reopen", f"电话回访后重启: {ctx.reason}", role="reviewer")
 
 
 def archive(ctx: Context) -> None:

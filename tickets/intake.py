@@ -110,6 +110,7 @@ def validate(session: Session, data: Mapping[str, Any]) -> tuple[dict[str, Any],
         errors["description"] = "required: what the citizen asks or reports (诉求内容)"
     values["address"], values["grid"] = text("address"), text("grid")
     values["confidential"] = flag(data.get("confidential"), "confidential", errors)
+    values["do_not_call"] = flag(data.get("do_not_call"), "do_not_call", errors)   # 不接受回访电话
     values["topic_ref"] = topic(session, text("topic"), errors)
     values["line"] = line(session, text("line"), errors)
     values["district"], values["street"] = place(session, text("district"), text("street"), errors)

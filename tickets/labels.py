@@ -30,14 +30,24 @@ CHANNEL = {
     TicketChannel.wechat: "微信", TicketChannel.mailbox: "市长信箱",
 }
 SATISFACTION = {
-    Satisfaction.very_satisfied: "非常满意", Satisfaction.satisfied: "满意", Satisfaction.neutral: "一般",
+    Satisfaction.very_satisfied: "非常满意", Satisfaction.satisfied: "满意",
+    Satisfaction.basically_satisfied: "基本满意", Satisfaction.neutral: "一般",
     Satisfaction.dissatisfied: "不满意", Satisfaction.very_dissatisfied: "非常不满意",
 }
+
+# the return-visit list for a human (web/review.py): why a phone visit did not end on its own
+VISIT_STATUS = {"pending": "待外呼", "dialing": "外呼中", "reached": "接通未登记", "failed": "三次未接通",
+                "undialable": "无可拨号码", "done": "已电话回访", "no_reply": "接通未按键", "not_called": "不电话回访",
+                "superseded": "已人工处理"}
+ATTEMPT_OUTCOME = {"claimed": "外呼中", "reached": "接通", "no_answer": "无人接听", "busy": "占线", "refused": "拒接",
+                   "failed": "线路失败", "lost": "结果未知"}
+
+VISIT_ANSWER = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 
 
 def label(value) -> str:
     """The Chinese label of any ticket enum value, or the value itself."""
-    for table in (STATE, EVENT, CATEGORY, URGENCY, CHANNEL, SATISFACTION):
+    for table in (STATE, EVENT, CATEGORY, URGENCY, CHANNEL, SATISFACTION, VISIT_ANSWER):
         if value in table:
             return table[value]
     return str(value) if value is not None else ""

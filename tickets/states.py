@@ -106,7 +106,7 @@ class Party(enum.StrEnum):
     admin = "admin"
     primary_clerk = "primary_clerk"  # clerk of the 主办 department
     co_clerk = "co_clerk"            # clerk of an active 协办 department
-    system = "system"                # the deadline jobs
+    system = "system"                # the deadline jobs, the phone return visit
 
 
 P = Party
@@ -124,9 +124,10 @@ RIGHTS: dict[Event, frozenset[Party]] = {
     E.reject_extension: frozenset({P.reviewer}),
     E.approve_reply: frozenset({P.reviewer}),
     E.send_back: frozenset({P.reviewer}),
-    E.return_visit: frozenset({P.reviewer, P.agent}),
-    E.close: frozenset({P.reviewer}),
-    E.reopen: frozenset({P.reviewer, P.agent}),
+    # system: the phone return visit (tickets.return_visits) records the citizen's keys, then closes or reopens
+    E.return_visit: frozenset({P.reviewer, P.agent, P.system}),
+    E.close: frozenset({P.reviewer, P.system}),
+    E.reopen: frozenset({P.reviewer, P.agent, P.system}),
     E.archive: frozenset({P.reviewer, P.admin, P.system}),
     E.supervise: frozenset({P.reviewer, P.supervisor}),
     E.escalate: frozenset({P.system}),

@@ -85,6 +85,7 @@ def create():
                                               "topic", "urgency", "address", "district", "street", "grid",
                                               "latitude", "longitude", "description")}
     data["confidential"] = form.get("confidential", "")
+    data["do_not_call"] = form.get("do_not_call", "")
     errors.update(contract.form_errors("TicketDraft", form))  # the API's limits, for the same fields
     errors.update(contract.form_errors("Transition", {k: v for k, v in form.items() if k in ("reason", "reply")}))
     try:

@@ -1,5 +1,9 @@
 """The centre's side of the loop (中心审核): queues of returns, extensions, replies and return visits.
 
+The return-visit list for a human (人工回访) shows the tickets whose phone return visit
+cannot end on its own: never answered in 3 attempts, answered without a key, or never to
+be called (保密, 不接受回访); the reviewer visits them by hand on the ticket page.
+
 Reviewers (审核员) decide; supervisors (值班长) and admins look and 督办;
 agents open a ticket here when a citizen calls about it again (回访, 重启).
 """
@@ -11,11 +15,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from db.models import Call, Role, Ticket, TicketState
+from db.models import Call, ReturnVisit, Role, Ticket, TicketState
 from db.repositories import tickets as ticket_repo
 from kpis.errors import InvalidInput
 from tickets.errors import TicketError
+from tickets.labels import ATTEMPT_OUTCOME, VISIT_STATUS
 from tickets.privacy import citizen_for
+from tickets.return_visits import for_a_human_query
 from tickets.rights import available_events
 from tickets.states import OPEN_STATES
 from web import listing
@@ -58,8 +64,13 @@ def queue():
     late = list(s.scalars(_with_rows(select(Ticket).where(*late_where)).order_by(Ticket.handle_due_at, Ticket.id)
                           .limit(QUEUE_ROWS)))
     late_total = s.scalar(select(func.count()).select_from(Ticket).where(*late_where))
+    visits_query = for_a_human_query()
+    visits = list(s.scalars(visits_query.options(selectinload(ReturnVisit.ticket), selectinload(ReturnVisit.attempts))
+                            .limit(QUEUE_ROWS)))
+    visits_total = s.scalar(select(func.count()).select_from(visits_query.subquery()))
     return render_template("review/queue.html", queues=queues, late=late, late_total=late_total,
-                           counts=ticket_repo.count_by_state(s))
+                           counts=ticket_repo.count_by_state(s), visits=visits, visits_total=visits_total,
+                           VISIT_STATUS=VISIT_STATUS, ATTEMPT_OUTCOME=ATTEMPT_OUTCOME)
 
 
 @bp.get("/tickets")
@@ -141,6 +152,9 @@ def _ticket_page(number: str, error: TicketError | None = None, kept: dict | Non
     if ticket is None:
         abort(404, description=f"there is no ticket {number}")
     me = tv.actor()
-    return render_template("review/ticket.html", t=ticket, citizen=citizen_for(ticket, me),
+    visits = s.scalars(select(ReturnVisit).where(ReturnVisit.ticket_id == ticket.id).order_by(ReturnVisit.round)
+                       .options(selectinload(ReturnVisit.attempts))).all()
+    return render_template("review/ticket.html", t=ticket, citizen=citizen_for(ticket, me), visits=visits,
+                           VISIT_STATUS=VISIT_STATUS, ATTEMPT_OUTCOME=ATTEMPT_OUTCOME,
                            events=available_events(ticket, me), history=ticket_repo.history(s, ticket),
                            targets=tv.dispatch_targets(s), error=error, kept=kept or {})

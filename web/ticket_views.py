@@ -22,7 +22,7 @@ from web import contract
 from web.database import session
 
 # the form fields an event may read (besides reason and version)
-EVENT_PARAMS = ("department", "co_departments", "reply", "days", "satisfaction", "into", "opinion")
+EVENT_PARAMS = ("department", "co_departments", "reply", "days", "satisfaction", "resolved", "into", "opinion")
 
 
 def init_app(app) -> None:

@@ -1,7 +1,7 @@
 """All models, importable from one place: ``from db.models import Line, Call``."""
 from db.models.base import NAMING_CONVENTION, Base, str_enum
 from db.models.calendar import CalendarDay
-from db.models.callbacks import AttemptOutcome, Callback, CallbackAttempt, CallbackStatus, callback_calls
+from db.models.callbacks import AttemptOutcome, Callback, CallbackAttempt, CallbackStatus, Purpose, callback_calls
 from db.models.calls import Call, CallOutcome
 from db.models.config import ConfigVersion, IvrMenu, ScheduledChange
 from db.models.departments import Department, DepartmentKind
@@ -10,6 +10,7 @@ from db.models.kpis import REPEAT_LOOKUP  # noqa: F401  (declares the KPI querie
 from db.models.lines import Line, LineMode
 from db.models.notifications import ApiClient, TicketNotification
 from db.models.queues import Agent, Queue, QueueMember, new_sip_secret
+from db.models.return_visits import FOR_A_HUMAN, ReturnVisit, ReturnVisitStatus, VisitAnswer, not_callable_because
 from db.models.security import LoginThrottle, SecurityEvent
 from db.models.selfservice import TicketQuery
 from db.models.tickets import (
@@ -54,6 +55,12 @@ __all__ = [
     "Callback",
     "CallbackAttempt",
     "CallbackStatus",
+    "FOR_A_HUMAN",
+    "Purpose",
+    "ReturnVisit",
+    "ReturnVisitStatus",
+    "VisitAnswer",
+    "not_callable_because",
     "callback_calls",
     "CentreSetting",
     "CallOutcome",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,6 +17,9 @@ from db.models.calls import Call
 from db.models.queues import Agent
 from db.session import utcnow
 
+if TYPE_CHECKING:
+    from db.models.return_visits import ReturnVisit
+
 
 class CallbackStatus(enum.StrEnum):
     pending = "pending"          # waiting for its next attempt (待回拨)
@@ -23,6 +27,13 @@ class CallbackStatus(enum.StrEnum):
     reached = "reached"          # the citizen answered (已回拨)
     failed = "failed"            # attempts used up
     undialable = "undialable"    # withheld number (号码隐藏): never dialed
+
+
+class Purpose(enum.StrEnum):
+    """What an outbound attempt is for: the one dialer places both."""
+
+    callback = "callback"            # 漏接回拨 / 回拨
+    return_visit = "return_visit"    # 回访 (db.models.return_visits)
 
 
 class AttemptOutcome(enum.StrEnum):
@@ -68,13 +79,18 @@ class Callback(Base):
 
 
 class CallbackAttempt(Base):
-    """One outbound call of the dialer (外呼尝试)."""
+    """One outbound call of the dialer (外呼尝试), for a callback or a return visit (``purpose``)."""
 
     __tablename__ = "callback_attempts"
-    __table_args__ = (UniqueConstraint("callback_id", "number", name="uq_callback_attempts_callback_number"),)
+    __table_args__ = (UniqueConstraint("callback_id", "number", name="uq_callback_attempts_callback_number"),
+                      UniqueConstraint("return_visit_id", "number", name="uq_callback_attempts_return_visit_number"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    callback_id: Mapped[int] = mapped_column(ForeignKey("callbacks.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose), default=Purpose.callback,
+                                             server_default=Purpose.callback.value)
+    callback_id: Mapped[int | None] = mapped_column(ForeignKey("callbacks.id", ondelete="CASCADE"), index=True)
+    return_visit_id: Mapped[int | None] = mapped_column(ForeignKey("return_visits.id", ondelete="CASCADE"),
+                                                        index=True)
     number: Mapped[int]                              # 1, 2, 3
     dialed: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[AttemptOutcome] = mapped_column(str_enum(AttemptOutcome), default=AttemptOutcome.claimed)
@@ -86,5 +102,11 @@ class CallbackAttempt(Base):
     hangup_cause: Mapped[str | None] = mapped_column(String(8))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
 
-    callback: Mapped[Callback] = relationship(back_populates="attempts")
+    callback: Mapped[Callback | None] = relationship(back_populates="attempts")
+    return_visit: Mapped[ReturnVisit | None] = relationship(back_populates="attempts")
     agent: Mapped[Agent | None] = relationship()
+
+    @property
+    def request(self):
+        """The callback or return visit this attempt belongs to."""
+        return self.callback if self.purpose is Purpose.callback else self.return_visit

@@ -79,6 +79,7 @@ class Satisfaction(enum.StrEnum):
 
     very_satisfied = "very_satisfied"        # 非常满意
     satisfied = "satisfied"                  # 满意
+    basically_satisfied = "basically_satisfied"  # 基本满意 (the phone return visit's middle answer)
     neutral = "neutral"                      # 一般
     dissatisfied = "dissatisfied"            # 不满意
     very_dissatisfied = "very_dissatisfied"  # 非常不满意
@@ -125,6 +126,8 @@ class Ticket(Base):
     longitude: Mapped[float | None]
     description: Mapped[str] = mapped_column(Text, default="")
     confidential: Mapped[bool] = mapped_column(default=False)  # 保密 (GB/T 33358)
+    # 不接受回访电话: the citizen asked not to be called back about it (never dialed for a return visit)
+    do_not_call: Mapped[bool] = mapped_column(default=False, server_default=false())
     state: Mapped[TicketState] = mapped_column(
         str_enum(TicketState, 24), default=TicketState.intake, index=True
     )
@@ -146,6 +149,7 @@ class Ticket(Base):
     archived_at: Mapped[dt.datetime | None]
     reply: Mapped[str | None] = mapped_column(Text)  # 答复 / the answer given on the call
     satisfaction: Mapped[Satisfaction | None] = mapped_column(str_enum(Satisfaction, 24))
+    visit_resolved: Mapped[bool | None]   # 回访: the citizen said the matter is resolved (True) or not (False)
     call_rating: Mapped[int | None]   # 一次一评 of the call the ticket was made from (calls.rating)
     reopen_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 

@@ -180,3 +180,25 @@ def test_slices_by_topic_district_line_agent_and_hour(session, loop, actors):
     assert (hours[9], hours[10], hours[11]) == (1, 2, 0)
     [agent] = tickets(session, by=("agent",))
     assert agent["key"]["agent"] == "agent1001" and agent["figures"]["tickets"]["value"] == 3
+
+
+def test_phone_return_visits_count_as_the_citizen_said_and_no_answer_is_never_satisfied(session, loop):
+    from sqlalchemy import select
+
+    from db.models import ReturnVisit, VisitAnswer
+    from tickets.visit_answers import apply_answer
+
+    def visited(answer):
+        ticket = loop(steps=happy()[:4])                  # reply approved → 待回访, a return-visit request
+        visit = session.scalar(select(ReturnVisit).where(ReturnVisit.ticket_id == ticket.id))
+        apply_answer(session, visit, True if answer else None, answer, utc("2026-03-06 15:00"))
+    visited(VisitAnswer.satisfied)                        # closed, 满意
+    visited(VisitAnswer.basically_satisfied)              # closed, 基本满意: rated, not counted as satisfied
+    visited(None)                                         # answered without a key: nothing on the ticket
+    loop(steps=happy()[:4])                               # never answered: waits for a human
+    session.flush()
+    f = tickets(session)[0]["figures"]
+    assert fraction(f["satisfaction_rate"]) == (1, 2)
+    assert fraction(f["satisfaction_rate_closed"]) == (1, 2)
+    assert fraction(f["visit_rate"]) == (2, 4)
+    assert fraction(f["closure_rate"]) == (2, 4)
