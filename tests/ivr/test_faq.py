@@ -6,6 +6,7 @@ through knowledge.editing; the prompts build really runs espeak-ng and sox.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -192,7 +193,12 @@ def test_the_build_makes_the_new_prompt_removes_the_old_one_and_keeps_a_recordin
         s.commit()
         new_answer = faq.article_prompts(s.scalar(select(Article).where(Article.code == "KB00050")), "zh")[1]
     engine.dispose()
-    second = build_prompts(settings)
+    old_umask = os.umask(0o027)    # the rq worker's, under supervisord: Asterisk's user must still read the sound
+    try:
+        second = build_prompts(settings)
+    finally:
+        os.umask(old_umask)
+    assert (root / "zh" / f"{new_answer}.wav").stat().st_mode & 0o777 == 0o644
     assert second["generated"] == [f"zh/{new_answer}.wav"]
     assert second["removed"] == [f"zh/{answer}.wav"]
     assert (root / "zh" / f"{new_answer}.wav").exists() and not (root / "zh" / f"{answer}.wav").exists()
