@@ -17,14 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import case, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import Article, ArticleState
-from db.repositories import knowledge as knowledge_repo
+from db.models import Article, ArticleState, ArticleUse
 from hotline.tts import Segment
 from ivr.menu import FAQ_COUNT_MAX
 from ivr.prompt_texts import PromptText
@@ -33,7 +32,8 @@ PROMPT_FOLDER = "kb"          # prompts_dir/<lang>/kb/…: the articles' prompts
 PARTS = ("title", "answer")
 HASH_CHARS = 10
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
-USAGE_SINCE = dt.datetime(1970, 1, 1)   # usage counts are all-time
+FETCH_SPARE = 10     # ranked rows fetched beyond the count, for articles skipped (no prompt, no English)
+SCAN_MAX = 2000      # rows looked at on one call at most: an English call on a centre with little English text
 
 
 @dataclass(frozen=True)
@@ -100,28 +100,39 @@ def article_texts(session: Session, today: dt.date) -> dict[tuple[str, str], Pro
     return texts
 
 
-def rank(articles: Iterable[Article], uses: Mapping[int, int], department_id: int | None) -> list[Article]:
-    """The line's department first (when it has one), then most used, then the editors' order, then code."""
-    def key(article: Article):
-        own = 0 if department_id is not None and article.department_id == department_id else 1
-        order = article.phone_order
-        return own, -uses.get(article.id, 0), order is None, order or 0, article.code
-    return sorted(articles, key=key)
+def ranked(session: Session, *, department_id: int | None, on: dt.date, limit: int, offset: int = 0) -> list[Article]:
+    """Articles a call may hear on ``on``, best first, ranked by the database: the line's department first
+    (when it has one), then most used (all uses), then the editors' ``phone_order`` (empty last), then code."""
+    uses = (select(ArticleUse.article_id, func.count().label("n")).group_by(ArticleUse.article_id).subquery())
+    order = []
+    if department_id is not None:
+        order.append(case((Article.department_id == department_id, 0), else_=1))
+    order += [func.coalesce(uses.c.n, 0).desc(), Article.phone_order.is_(None), Article.phone_order, Article.code]
+    query = (select(Article).outerjoin(uses, uses.c.article_id == Article.id)
+             .where(Article.state == ArticleState.published, Article.phone_readable.is_(True),
+                    or_(Article.valid_from.is_(None), Article.valid_from <= on),
+                    or_(Article.valid_to.is_(None), Article.valid_to >= on))
+             .order_by(*order).offset(offset).limit(limit))
+    return list(session.scalars(query))
 
 
 def choices(session: Session, *, language: str, department_id: int | None, on: dt.date, count: int,
             prompt_exists: Callable[[str, str], bool]) -> list[Choice]:
     """What the sub-menu offers: up to ``count`` (≤ 9) articles valid ``on`` whose prompts exist, keys 1, 2, …"""
     count = max(1, min(int(count), FAQ_COUNT_MAX))
-    valid = [a for a in phone_articles(session, on) if a.valid_on(on)]
-    uses = {article_id: usage.total for article_id, usage
-            in knowledge_repo.usage_by_article(session, USAGE_SINCE).items()}
     offered: list[Choice] = []
-    for article in rank(valid, uses, department_id):
-        prompts = article_prompts(article, language)
-        if prompts is None or not all(prompt_exists(language, name) for name in prompts):
-            continue   # not spoken in this language, or not generated yet: never a silent play
-        offered.append(Choice(str(len(offered) + 1), article.id, article.code, article.version, *prompts))
-        if len(offered) == count:
+    batch, offset = count + FETCH_SPARE, 0
+    while len(offered) < count:
+        articles = ranked(session, department_id=department_id, on=on, limit=batch, offset=offset)
+        for article in articles:
+            prompts = article_prompts(article, language)
+            if prompts is None or not all(prompt_exists(language, name) for name in prompts):
+                continue   # not spoken in this language, or not generated yet: never a silent play
+            offered.append(Choice(str(len(offered) + 1), article.id, article.code, article.version, *prompts))
+            if len(offered) == count:
+                break
+        if len(articles) < batch or offset + batch >= SCAN_MAX:
             break
+        offset += batch
+        batch *= 4
     return offered

@@ -67,18 +67,6 @@ def test_english_prompts_only_for_an_article_with_english_text():
     assert faq.article_prompts(both, "en") != faq.article_prompts(both, "zh")
 
 
-# --- ranking ----------------------------------------------------------------------------------------------
-
-def test_rank_puts_the_lines_department_first_then_usage_then_the_editors_order_then_the_code():
-    def art(id_, code, dept, order=None):
-        return SimpleNamespace(id=id_, code=code, department_id=dept, phone_order=order)
-    a, b, c, d, e = art(1, "KB1", 7), art(2, "KB2", 8, 2), art(3, "KB3", 8, 1), art(4, "KB4", 8), art(5, "KB5", 7, 1)
-    uses = {1: 3, 2: 9}
-    assert [x.code for x in faq.rank([a, b, c, d, e], uses, department_id=None)] == ["KB2", "KB1", "KB3", "KB5", "KB4"]
-    assert [x.code for x in faq.rank([a, b, c, d, e], uses, department_id=7)] == ["KB1", "KB5", "KB2", "KB3", "KB4"]
-    assert [x.code for x in faq.rank([a, b, c, d, e], {}, department_id=None)] == ["KB3", "KB5", "KB2", "KB1", "KB4"]
-
-
 # --- what a call is offered -----------------------------------------------------------------------------
 
 def test_without_usage_the_editors_order_decides(session):
@@ -103,6 +91,26 @@ def test_most_used_first_and_the_lines_department_before_the_others(session):
     assert own[0] == "KB00001"                                        # gjj's, with its phone order 5
     assert set(own[:5]) == {"KB00001", "KB00002", "KB00003", "KB00004", "KB00005"}
     assert own[5] == "KB00035"                                        # then the most used of the others
+
+
+def test_the_same_phone_order_falls_back_to_the_code_and_articles_without_one_come_last(session):
+    edit_article(session, "KB00021", {"phone_order": "1"}, "editor")     # ties with KB00050
+    edit_article(session, "KB00006", {"phone_order": ""}, "editor")      # no order: among the rest, by code
+    session.flush()
+    offered = faq.choices(session, language="zh", department_id=None, on=DAY, count=6, prompt_exists=ALL)
+    assert codes(offered) == ["KB00021", "KB00050", "KB00016", "KB00001", "KB00002", "KB00003"]
+
+
+def test_a_long_list_of_unspeakable_articles_is_looked_through_in_batches(session):
+    english = set(SEEDED_ORDER[2:])        # the best ranked have no English: the next batches are read
+    for code in SEEDED_ORDER[:2]:
+        edit_article(session, code, {"title_en": "", "answer_en": ""}, "editor")
+    used = [f"KB{n:05d}" for n in range(2, 40) if f"KB{n:05d}" not in english | {"KB00012", "KB00027"}][:20]
+    for code in used:                      # 20 used articles rank before every English one: past the first batch
+        record_use(session, code, "agent1001")
+    session.flush()
+    offered = faq.choices(session, language="en", department_id=None, on=DAY, count=5, prompt_exists=ALL)
+    assert set(codes(offered)) == english and len(offered) == 3
 
 
 def test_only_published_phone_readable_articles_valid_today(session):
