@@ -1,6 +1,13 @@
 """One call record as plain JSON-able data: what `hotline call` prints and the API returns."""
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+from sqlalchemy.orm.exc import UnmappedInstanceError
+
+from db.models import Article, ArticleUse
+from db.models.knowledge import IVR_USER
+
 
 def _iso(dt):
     return dt.isoformat(timespec="milliseconds") + "Z" if dt else None
@@ -30,7 +37,21 @@ def call_as_dict(call) -> dict:
         "hangup_cause": call.hangup_cause,
         "recording_file": call.recording_file,
         "rating": call.rating,
+        "faq_articles": faq_articles(call),
     }
+
+
+def faq_articles(call) -> list[str]:
+    """Codes of the knowledge-base articles the IVR read out on this call (电话常见问题), in order."""
+    try:
+        session = object_session(call)
+    except UnmappedInstanceError:
+        return []
+    if session is None or getattr(call, "id", None) is None:
+        return []
+    return list(session.scalars(select(Article.code).join(ArticleUse, ArticleUse.article_id == Article.id)
+                                .where(ArticleUse.call_id == call.id, ArticleUse.used_by == IVR_USER)
+                                .order_by(ArticleUse.id)))
 
 
 def _mode(line):

@@ -32,6 +32,7 @@ SPEED_WPM = {"zh": 160, "en": 150}     # slower than espeak's 175: callers are n
 # back to back), level to -3 dBFS (espeak clips at 8 kHz otherwise), a short tail
 EFFECTS = ["silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%", "reverse",
            "gain", "-n", "-3", "pad", "0", "0.15"]
+PROMPT_FILE_MODE, PROMPT_FOLDER_MODE = 0o644, 0o755
 PIPELINE_VERSION = "1"   # bump when the commands change, so every generated prompt is made again
 
 
@@ -57,7 +58,7 @@ def synthesize(segments: Sequence[Segment], target: Path, work_dir: Path | None 
     ``work_dir`` must be on the same file system as ``target`` (default: its folder);
     ``label`` names the prompt in error messages.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _make_folder(target.parent)
     with tempfile.TemporaryDirectory(prefix=".tts-", dir=work_dir or target.parent) as tmp:
         pieces = []
         for i, seg in enumerate(segments):
@@ -67,7 +68,19 @@ def synthesize(segments: Sequence[Segment], target: Path, work_dir: Path | None 
             pieces.append(str(piece))
         out = Path(tmp) / "out.wav"
         _run(["sox", *pieces, "-t", "wav", *ASTERISK_WAV, str(out), *EFFECTS], None, label or str(target))
+        out.chmod(PROMPT_FILE_MODE)   # Asterisk's own user reads it, whatever the umask of the builder (rq worker: 027)
         out.replace(target)
+
+
+def _make_folder(folder: Path) -> None:
+    """``folder`` and any parents it needs, open to Asterisk's user (prompts are not secret)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir(exist_ok=True)
+        new.chmod(PROMPT_FOLDER_MODE)
 
 
 def _run(cmd: list[str], text: str | None, label: str) -> None:

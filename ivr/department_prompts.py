@@ -6,6 +6,7 @@ recorded ``dept-<code>.wav`` dropped in the prompts folder wins, as for every pr
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlalchemy import inspect, select
@@ -39,8 +40,14 @@ def department_texts(session: Session) -> dict[tuple[str, str], PromptText]:
     return texts
 
 
-def all_texts(session: Session) -> dict[tuple[str, str], PromptText]:
-    """The shipped prompt texts plus one name prompt per department."""
+def all_texts(session: Session, today: dt.date | None = None) -> dict[tuple[str, str], PromptText]:
+    """The shipped prompt texts, one name prompt per department, and the FAQ articles' prompts (ivr.faq).
+
+    ``today``: articles expired before it get no prompts; by default yesterday (UTC), so an article
+    still valid somewhere in the centre's day is never left without its sound.
+    """
+    from ivr.faq import article_texts
     from ivr.prompt_texts import shipped_texts
 
-    return {**shipped_texts(), **department_texts(session)}
+    today = today or dt.date.today() - dt.timedelta(days=1)
+    return {**shipped_texts(), **department_texts(session), **article_texts(session, today)}

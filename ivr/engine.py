@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from hotline.dialplan import ENGLISH_QUEUE, MAIN_QUEUE
 from ivr.channel import ALL_KEYS, Channel
-from ivr.menu import Menu, Option, shipped_menus
+from ivr.menu import FAQ_COUNT_DEFAULT, Menu, Option, shipped_menus
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +34,10 @@ MAX_DEPTH = 5     # nested menus
 class IvrResult:
     """Where the call goes after the menu.
 
-    ``action``: "agent" | "queue" | "self_service" | "transfer".
+    ``action``: "agent" | "queue" | "self_service" | "transfer" | "faq".
     ``queue``: the queue to wait in — for agent/queue the destination, for
     self_service/transfer the agents to fall back to if that fails.
-    ``target``: transfer target, or the self-service service name.
+    ``target``: transfer target, the self-service service name, or (faq) how many articles to offer.
     ``language``: the call's language now ("zh"/"en"); the channel already speaks it.
     ``path``: what the caller did (notation in the module docstring).
     ``menu``: the menu the call left from.  ``reason``: why, for the log.
@@ -152,6 +152,8 @@ class _Run:
             target = option.service
         elif action == "transfer":
             target = option.target
+        elif action == "faq":
+            target = str(option.count or FAQ_COUNT_DEFAULT)
         return IvrResult(action, queue, target, language, self.path, reason, menu_name)
 
     def _speak(self, language: str) -> None:

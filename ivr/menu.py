@@ -25,7 +25,9 @@ Actions and their fields (``prompt`` = played before the call leaves the menu):
 ``agent`` [prompt] — the agents' queue of the current language;
 ``queue`` queue [prompt]; ``self_service`` service [prompt]; ``transfer`` target [prompt];
 ``language`` language [menu] [prompt] — without ``menu`` it ends at that language's agents;
-``submenu`` menu; ``repeat``; ``back`` (at the top menu it repeats).
+``submenu`` menu; ``repeat``; ``back`` (at the top menu it repeats);
+``faq`` [count] [prompt] — FAQ by phone (电话常见问题, agi/handlers/faq.py): the line's ``count``
+(1-9, default 5) most asked phone-readable articles as a sub-menu, then an agent.
 """
 from __future__ import annotations
 
@@ -56,7 +58,9 @@ ACTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "submenu": (frozenset({"menu"}), frozenset()),
     "repeat": (frozenset(), frozenset()),
     "back": (frozenset(), frozenset()),
+    "faq": (frozenset(), frozenset({"count", "prompt"})),
 }
+FAQ_COUNT_DEFAULT, FAQ_COUNT_MAX = 5, 9   # one key per article, 1-9 (0 is the agent)
 MENU_FIELDS = {"description", "language", "prompt", "timeout", "timeout_retries", "timeout_prompt",
                "invalid_retries", "invalid_prompt", "default", "options"}
 MAX_TIMEOUT_S = 30          # a caller left waiting longer in silence is a caller lost
@@ -76,6 +80,7 @@ class Option:
     menu: str | None = None
     language: str | None = None
     prompt: str | None = None
+    count: int | None = None      # faq: how many articles are offered
 
     @property
     def ends_menu(self) -> bool:
@@ -228,6 +233,10 @@ def _option(raw: Any, where: str) -> Option:
             values[name] = _prompt(value, f"{where} prompt")
         elif name == "language":
             values[name] = _language(value, f"{where} language")
+        elif name == "count":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= FAQ_COUNT_MAX:
+                raise _Invalid(f"{where}: count must be a whole number from 1 to {FAQ_COUNT_MAX}, found {value!r}")
+            values[name] = value
         elif name == "menu":
             if not isinstance(value, str) or not NAME.fullmatch(value):
                 raise _Invalid(f"{where}: menu must be a menu name, found {value!r}")

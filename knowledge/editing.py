@@ -23,8 +23,11 @@ from knowledge.errors import ArticleConflict, ArticleNotFound, IllegalChange, In
 TITLE_MAX, KEYWORDS_MAX = 200, 500
 ANSWER_MIN, ANSWER_MAX = 10, 20000
 PHONE_ANSWER_MAX = 400   # read out by the IVR: about a minute and a half of speech
+PHONE_ANSWER_EN_MAX = 1200   # the same minute and a half in English (FAQ by phone on English calls)
+PHONE_ORDER_MAX = 9999
 KEYWORD_SEPARATORS = re.compile(r"[,，、;；\s]+")
-EDITABLE = ("title", "answer", "department", "topic", "keywords", "valid_from", "valid_to", "phone_readable")
+EDITABLE = ("title", "answer", "department", "topic", "keywords", "valid_from", "valid_to", "phone_readable",
+            "title_en", "answer_en", "phone_order")
 
 # (state, action) → next state; the only ways an article's state changes
 STATE_CHANGES = {
@@ -164,6 +167,26 @@ def _validated(session: Session, data: Mapping[str, Any], partial: bool, current
                 values[name] = dt.date.fromisoformat(day) if day else None
             except ValueError:
                 errors[name] = f"{day!r} is not a date (YYYY-MM-DD)"
+        elif name in ("title_en", "answer_en"):   # optional English text (FAQ by phone on English calls)
+            value = text_of(name).replace("\r\n", "\n")
+            if name == "title_en":
+                value = " ".join(value.split())
+            limit = TITLE_MAX if name == "title_en" else PHONE_ANSWER_EN_MAX
+            if len(value) > limit:
+                errors[name] = f"at most {limit} characters"
+            values[name] = value or None
+        elif name == "phone_order":
+            raw = data.get(name)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                values[name] = None
+                continue
+            try:
+                order = int(raw) if not isinstance(raw, bool) else None
+            except (TypeError, ValueError):
+                order = None
+            if order is None or not 1 <= order <= PHONE_ORDER_MAX:
+                errors[name] = f"{raw!r} is not a whole number from 1 to {PHONE_ORDER_MAX} (or empty)"
+            values[name] = order
         elif name == "phone_readable":
             raw = data.get(name)
             if isinstance(raw, bool):
@@ -183,6 +206,10 @@ def _validated(session: Session, data: Mapping[str, Any], partial: bool, current
     if phone and len(answer) > PHONE_ANSWER_MAX and "answer" not in errors:
         errors["phone_readable"] = (f"an answer read out on the phone has at most {PHONE_ANSWER_MAX} characters "
                                     f"(this one has {len(answer)})")
+    title_en = values.get("title_en", current.title_en if current else None)
+    answer_en = values.get("answer_en", current.answer_en if current else None)
+    if bool(title_en) != bool(answer_en) and not {"title_en", "answer_en"} & errors.keys():
+        errors["answer_en" if title_en else "title_en"] = "give both the English title and the English answer, or neither"
     if errors:
         raise InvalidArticle.of(errors)
     return values

@@ -41,6 +41,8 @@ PERIODIC: list[tuple[int, str]] = [
     (86400, "dispatch_suggest.jobs.retrain_now"),
     # 逐步整合: staged configuration changes (a line merged on 2027-01-01) applied when due
     (30, "centre_config.jobs.apply_staged_changes"),
+    # 电话常见问题: the FAQ articles' prompts, should an edit's own job have been lost (Redis down)
+    (300, "ivr.article_prompts.build_now"),
 ]
 PERIODIC_JOB_TIMEOUT = 900   # seconds; retraining on a large history takes minutes
 CRON_HEARTBEAT = 5       # seconds between the cron scheduler's heartbeats (and its longest sleep)

@@ -30,11 +30,37 @@ from web.database import session as db_session
 bp = Blueprint("knowledge", __name__, url_prefix="/knowledge")
 api_bp = Blueprint("knowledge_api", __name__, url_prefix="/api/v1/knowledge")
 bp.record_once(lambda state: tv.init_app(state.app))
+bp.record_once(lambda state: init_prompt_builds(state.app))
 register_home(Role.editor, "knowledge.index")
 
 EDITORS = (Role.editor, Role.admin)
 READERS = (Role.agent, Role.editor, Role.reviewer, Role.supervisor, Role.admin)  # the centre, not departments
 LIST_LIMIT = 200
+
+
+def init_prompt_builds(app) -> None:
+    """After an article is saved, its phone prompts are made again (电话常见问题, ivr.article_prompts):
+    an rq job by default; a test may put a function of its own."""
+    if "article_prompts" in app.extensions:
+        return
+
+    def enqueue() -> None:
+        from hotline.redis_conn import redis_client
+        from ivr.article_prompts import enqueue as enqueue_build
+
+        settings = app.config["HOTLINE_SETTINGS"]
+        enqueue_build(settings, redis_client(settings))
+
+    app.extensions["article_prompts"] = enqueue
+
+
+def _article_saved() -> None:
+    """The save is committed; a lost enqueue (Redis down) is caught up by the periodic build."""
+    try:
+        current_app.extensions["article_prompts"]()
+    except Exception:
+        current_app.logger.exception("article saved, but its phone prompts could not be queued; the periodic "
+                                     "build makes them")
 
 
 def centre_today() -> dt.date:
@@ -120,6 +146,7 @@ def new():
     try:
         article = create_article(s, request.form, _actor(), publish=bool(request.form.get("publish")))
         s.commit()
+        _article_saved()
     except KnowledgeError as refused:
         s.rollback()
         return _form_page(None, request.form, refused), refused.status
@@ -142,6 +169,8 @@ def edit(code: str):
                      reason=request.form.get("reason") or None)
         s.commit()
         changed = article.version != was
+        if changed:
+            _article_saved()
     except KnowledgeError as refused:
         s.rollback()
         return _form_page(article, request.form, refused), refused.status
@@ -157,6 +186,7 @@ def change(code: str, action: str):
         article = change_state(s, code, action, _actor(), version=request.form.get("version"),
                                reason=request.form.get("reason") or None)
         s.commit()
+        _article_saved()
     except ArticleNotFound:
         s.rollback()
         return render_template("knowledge/missing.html", code=code), 404
@@ -171,7 +201,7 @@ def change(code: str, action: str):
 def _form_fields(form) -> dict:
     """An unticked checkbox sends nothing: the editor form always means "not read on the phone" then."""
     fields = {name: form.get(name, "") for name in ("title", "answer", "department", "topic", "keywords",
-                                                       "valid_from", "valid_to")}
+                                                       "valid_from", "valid_to", "title_en", "answer_en", "phone_order")}
     fields["phone_readable"] = form.get("phone_readable", "")
     return fields
 

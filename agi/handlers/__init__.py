@@ -6,6 +6,7 @@ from agi.handlers import (
     agent_connect,
     agent_queues,
     callback_agent,
+    faq,
     hangup,
     inbound,
     ivr,
@@ -26,4 +27,5 @@ HANDLERS = {
     "callback_agent": callback_agent.handle,
     "progress": progress.handle,
     "return_visit": return_visit.handle,
+    "faq": faq.handle,
 }

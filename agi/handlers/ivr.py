@@ -15,6 +15,7 @@ from hotline.dialplan import ENGLISH_QUEUE, MAIN_QUEUE
 from ivr.engine import run_menu
 
 PROGRESS_SERVICE = "progress"   # menu option {action: self_service, service: progress} → route "progress"
+FAQ_ROUTE = "faq"               # menu option {action: faq, count: N} → route "faq" (agi/handlers/faq.py)
 
 
 def handle(req: AgiRequest) -> None:
@@ -40,6 +41,9 @@ def handle(req: AgiRequest) -> None:
 
 def route_for(req: AgiRequest, config, result, line) -> Route:
     language = result.language or "zh"
+    if result.action == "faq":   # 电话常见问题: the count travels as the decision's transfer target
+        return Route(FAQ_ROUTE, queue=result.queue or MAIN_QUEUE, line=line, transfer_target=result.target,
+                     language=language)
     if result.action == "self_service" and result.target == PROGRESS_SERVICE:   # 工单查询 (agi/handlers/progress.py)
         return Route(PROGRESS_SERVICE, queue=result.queue or MAIN_QUEUE, line=line, language=language)
     if result.action == "self_service":

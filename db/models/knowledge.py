@@ -22,6 +22,7 @@ from db.models.topics import Topic
 from db.session import utcnow
 
 SEARCH_INDEX_TABLE = "knowledge_search"
+IVR_USER = "ivr"   # ArticleUse.used_by of an answer the IVR read out (FAQ by phone, 电话常见问题)
 
 
 def is_search_index_table(name: str) -> bool:
@@ -50,6 +51,9 @@ class Article(Base):
     valid_from: Mapped[dt.date | None]   # 生效日期, inclusive; none: since ever
     valid_to: Mapped[dt.date | None]     # 失效日期, inclusive; none: open-ended
     phone_readable: Mapped[bool] = mapped_column(default=False)  # 可电话播报: may be read out by the IVR
+    title_en: Mapped[str | None] = mapped_column(String(200))   # English question, for English calls (FAQ by phone)
+    answer_en: Mapped[str | None] = mapped_column(Text)         # English answer; none: not offered on English calls
+    phone_order: Mapped[int | None]   # 播报顺序: editors' order among equally asked articles (IVR FAQ); none: last
     state: Mapped[ArticleState] = mapped_column(str_enum(ArticleState), default=ArticleState.draft, index=True)
     version: Mapped[int] = mapped_column(default=1)  # optimistic lock; equals the newest ArticleVersion
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -135,5 +139,8 @@ def snapshot(article: Article) -> dict:
         "valid_from": article.valid_from.isoformat() if article.valid_from else None,
         "valid_to": article.valid_to.isoformat() if article.valid_to else None,
         "phone_readable": article.phone_readable,
+        "title_en": article.title_en,
+        "answer_en": article.answer_en,
+        "phone_order": article.phone_order,
         "state": article.state.value if article.state else None,
     }

@@ -24,7 +24,7 @@ KEY = st.sampled_from(list(ALL_KEYS))
 ENTRY = st.one_of(KEY, KEY.map(lambda k: "!" + k), st.just(""), st.sampled_from(["5", "x", "12"]))
 SCRIPT = st.lists(ENTRY, max_size=3 * MAX_KEYS)
 PATH = re.compile(r"[0-9*#xt<>]*")
-ACTIONS = {"agent", "queue", "self_service", "transfer"}
+ACTIONS = {"agent", "queue", "self_service", "transfer", "faq"}
 
 
 def test_there_are_menus_to_fuzz():
@@ -46,7 +46,7 @@ def test_every_caller_ends_somewhere_or_hangs_up(menu, script, hang_up_at, langu
         return
     assert result.action in ACTIONS, result
     assert result.language in AGENT_QUEUES and result.queue, result
-    if result.action in ("self_service", "transfer"):
+    if result.action in ("self_service", "transfer", "faq"):
         assert result.target, result
     assert PATH.fullmatch(result.path), result.path
     assert len(channel.waits) <= MAX_KEYS and result.path.count(">") - result.path.count("<") < MAX_DEPTH

@@ -46,6 +46,10 @@ def app(database_url, passwords, tmp_path):
     settings = Settings.from_env({"HOTLINE_RUN_DIR": str(tmp_path / "run"), "DATABASE_URL": database_url,
                                   "HOTLINE_REDIS_PREFIX": "hltest-knowledge:"})
     app = create_app({"HOTLINE_SETTINGS": settings, "TESTING": True, "TICKET_EFFECTS": "record"})
+    # saves queue a build of the phone prompts (ivr.article_prompts): counted here, run by the rq worker in
+    # tests/integration/test_ivr_calls.py
+    app.extensions["article_prompt_builds"] = builds = []
+    app.extensions["article_prompts"] = lambda: builds.append(1)
     yield app
     app.extensions["hotline_sessions"].kw["bind"].dispose()
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
-from db.models import Agent, ArticleUse, Call, Line, Ticket
+from db.models import Agent, Article, ArticleUse, Call, Line, Ticket
 from db.session import utcnow
 from tests.knowledge.conftest import LOGINS
 from web.api import openapi_document
@@ -156,3 +157,28 @@ def test_the_agent_attaches_the_article_that_answered_the_call(app, login):
     row = editor.get("/knowledge/").get_data(as_text=True).split('data-code="KB00016"')[1].split("</tr>")[0]
     assert '<td class="uses">1</td>' in row
     assert "共 1 次" in editor.get("/knowledge/KB00016").get_data(as_text=True)
+
+
+def test_a_save_queues_the_phone_prompts_build_and_english_text_is_kept(app, login):
+    editor = login("editor")
+    builds = app.extensions["article_prompt_builds"]
+    fields = {"title": "停水了怎么办，怎么查询停水通知", "department": "swjt", "phone_readable": "1",
+              "answer": "计划停水会提前在供水集团网站和小区公告栏发布通知；突发停水可拨打供水服务热线或12345反映。",
+              "title_en": "The water is off. What should I do?", "answer_en": "Call the water company or 12345.",
+              "phone_order": "2"}
+    page = editor.get("/knowledge/KB00016").get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    assert post_form(editor, "/knowledge/KB00016", version=version, **fields).status_code == 302
+    assert builds == [1]
+    assert post_form(editor, "/knowledge/KB00016", version=str(int(version) + 1), **fields).status_code == 302
+    assert builds == [1]                       # nothing changed: nothing to build
+    with app.extensions["hotline_sessions"]() as s:
+        article = s.scalar(select(Article).where(Article.code == "KB00016"))
+        assert (article.answer_en, article.phone_order) == ("Call the water company or 12345.", 2)
+    refused = post_form(editor, "/knowledge/KB00016", version=str(int(version) + 1),
+                        **{**fields, "answer_en": "", "phone_order": "first"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "or neither" in text and "is not a whole number" in text
+    assert builds == [1]
+    assert post_form(editor, "/knowledge/KB00016/retire", version=str(int(version) + 1)).status_code == 302
+    assert builds == [1, 1]                    # retired: its prompts go at the next build
