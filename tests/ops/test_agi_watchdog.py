@@ -18,14 +18,19 @@ def running(pid=4242, age=60.0) -> dict:
 def listener():
     """A TCP server on loopback whose behaviour the test sets: 'close', 'error' or 'silent'."""
     server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.05)                     # the loop sees ``stop`` (a close does not wake accept())
     state = {"mode": "close", "conns": []}
+    stop = threading.Event()
 
     def serve():
-        while True:
+        while not stop.is_set():
             try:
                 conn, _ = server.accept()
+            except socket.timeout:
+                continue
             except OSError:
                 return
+            conn.settimeout(None)
             conn.recv(4096)
             if state["mode"] == "error":
                 conn.sendall(b"SET VARIABLE HOTLINE_AGI_ERROR \"database down\"\n")
@@ -35,8 +40,11 @@ def listener():
             else:
                 state["conns"].append(conn)     # silent: keeps the connection, never answers
 
-    threading.Thread(target=serve, daemon=True).start()
+    thread = threading.Thread(target=serve, name="watchdog-test-listener", daemon=True)
+    thread.start()
     yield server.getsockname()[1], state
+    stop.set()
+    thread.join(5)
     server.close()
     for conn in state["conns"]:
         conn.close()
