@@ -30,6 +30,9 @@ def call_as_dict(call) -> dict:
         "hangup_cause": call.hangup_cause,
         "recording_file": call.recording_file,
         "rating": call.rating,
+        # 工单查询 by phone: every ticket asked about, read out (granted) or kept closed (confidential)
+        "ticket_queries": [{"ticket": q.ticket_number, "found_by": q.found_by, "granted": q.granted,
+                            "wrong_codes": q.wrong_codes} for q in call.ticket_queries],
     }
 
 

@@ -2,7 +2,18 @@
 
 Explicit, so a test can compare it with the script names the dialplan uses.
 """
-from agi.handlers import agent_connect, agent_queues, callback_agent, hangup, inbound, ivr, ping, progress, rating
+from agi.handlers import (
+    agent_connect,
+    agent_queues,
+    callback_agent,
+    contributions,
+    hangup,
+    inbound,
+    ivr,
+    ping,
+    progress,
+    rating,
+)
 
 HANDLERS = {
     "inbound": inbound.handle,
@@ -14,4 +25,5 @@ HANDLERS = {
     "rating": rating.handle,
     "callback_agent": callback_agent.handle,
     "progress": progress.handle,
+    "contributions": contributions.handle,
 }

@@ -15,6 +15,7 @@ from hotline.dialplan import ENGLISH_QUEUE, MAIN_QUEUE
 from ivr.engine import run_menu
 
 PROGRESS_SERVICE = "progress"   # menu option {action: self_service, service: progress} → route "progress"
+CONTRIBUTIONS_SERVICE = "contributions"   # 社保缴费查询 (agi/handlers/contributions.py) → route "contributions"
 
 
 def handle(req: AgiRequest) -> None:
@@ -40,8 +41,8 @@ def handle(req: AgiRequest) -> None:
 
 def route_for(req: AgiRequest, config, result, line) -> Route:
     language = result.language or "zh"
-    if result.action == "self_service" and result.target == PROGRESS_SERVICE:   # 工单查询 (agi/handlers/progress.py)
-        return Route(PROGRESS_SERVICE, queue=result.queue or MAIN_QUEUE, line=line, language=language)
+    if result.action == "self_service" and result.target in (PROGRESS_SERVICE, CONTRIBUTIONS_SERVICE):
+        return Route(result.target, queue=result.queue or MAIN_QUEUE, line=line, language=language)
     if result.action == "self_service":
         if line is not None and line.transfer_target:
             return Route("transfer", line=line, transfer_target=line.transfer_target, transfer_kind=SELF_SERVED,

@@ -135,7 +135,7 @@ def start_hotline(run_dir: Path, database_url: str | None = None, redis_url: str
 
     upgrade(settings.database_url)
     with session_scope(hotline.session_factory()) as session:
-        seed(session)
+        seed(session, ports=settings.ports)
         hotline.passwords = seed_users(session)
         # Back-to-back test calls: a 15 s wrap-up would leave no free agent for the next test.
         from db.models import Queue
