@@ -109,6 +109,14 @@ class Hotline:
     def agi_log(self) -> str:
         return (self.settings.log_dir / "agi.log").read_text(errors="replace")
 
+    def pbx_call_log(self, uniqueid: str) -> list[str]:
+        """The PBX log lines of one call (Asterisk tags them with the call's [C-xxxxxxxx] id)."""
+        text = (self.pbx.base_dir / "log" / "messages").read_text(errors="replace")
+        tag = next((line.split("][", 1)[1].split("]", 1)[0] for line in text.splitlines()
+                    if f"__HOTLINE_CALLER_UID={uniqueid}" in line), None)
+        assert tag, f"call {uniqueid} not in the PBX log"
+        return [line for line in text.splitlines() if f"[{tag}]" in line]
+
 
 def start_hotline(run_dir: Path, database_url: str | None = None, redis_url: str | None = None,
                   extra_env: dict[str, str] | None = None) -> Hotline:
