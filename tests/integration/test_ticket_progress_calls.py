@@ -10,6 +10,7 @@ or PIN keyed in this module was written anywhere in the run folder.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import httpx
 import pytest
@@ -154,6 +155,36 @@ def test_contributions_are_read_back_in_mandarin_and_the_call_is_self_served(hot
         "digits/10",
         "digits/8", "digits/wan", "digits/1", "digits/thousand", "digits/2", "digits/hundred", "digits/70",
         "digits/5"], digits_said(log)
+
+
+def test_on_an_english_line_the_figures_are_read_in_english(hotline, department):
+    from agi.config_snapshot import TTL
+    from db.models import Line
+
+    def set_language(language: str) -> None:
+        with hotline.session_factory()() as s:
+            s.query(Line).filter_by(number="12333").one().language = language
+            s.commit()
+    set_language("en")
+    try:
+        time.sleep(TTL + 0.5)   # the AGI server's configuration snapshot expires after TTL (agi/config_snapshot.py)
+        record = hotline.call("12333", "--from", "13800002006", "--dtmf", f"{ENTRY}{PIN_X}#", "--dtmf-delay", MENU,
+                              "--hangup-after", "32")   # mid-way through "press 0, or hang up"
+    finally:
+        set_language("zh")
+    assert record["language"] == "en" and record["ivr_path"] == "2" and record["outcome"] == "self_served"
+    log = hotline.pbx_call_log(record["uniqueid"])
+    prompts = played_prompts(log)
+    assert prompts[prompts.index("contrib-record"):] == [
+        "contrib-record", "contrib-months-paid", "contrib-months", "contrib-last-month", "contrib-balance",
+        "contrib-yuan", "contrib-next"], prompts
+    assert all("(language 'en')" in line for line in log if "Playing 'hotline/contrib-" in line)
+    # one hundred forty three; October two thousand twenty six; eighty one thousand two hundred seventy five
+    assert digits_said(log) == [
+        "digits/1", "digits/hundred", "digits/40", "digits/3",
+        "digits/mon-9", "digits/2", "digits/thousand", "digits/20", "digits/6",
+        "digits/80", "digits/1", "digits/thousand", "digits/2", "digits/hundred", "digits/70", "digits/5",
+    ], digits_said(log)
 
 
 def test_a_wrong_pin_gets_one_retry_and_then_the_figures(hotline, department):
