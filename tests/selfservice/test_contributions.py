@@ -71,3 +71,14 @@ def test_every_fragment_spoken_is_a_generated_prompt():
     for language in ("zh", "en"):
         names = {s.value for s in c.speech(c.Contributions(1, 2026, 1, 0), language) if s.kind == "prompt"}
         assert names <= set(SELF_SERVICE_PROMPTS)
+
+
+def test_the_seeded_12333_asks_the_demo_department_of_its_installation(session):
+    from db.models import Line
+    from db.seed import seed
+    from hotline.config import Ports, current_settings
+
+    line = session.query(Line).filter_by(number="12333").one()   # seeded with this process's settings
+    assert line.self_service_url == f"http://127.0.0.1:{current_settings().ports.demo_department}{PATH}"
+    seed(session, ports=Ports().shifted(6000))
+    assert line.self_service_url == f"http://127.0.0.1:{Ports().demo_department + 6000}{PATH}"
