@@ -48,6 +48,7 @@ class LineInfo:
     ivr_menu: str | None
     no_menu: bool
     max_call_seconds: int | None = None      # the line's longest call; None = the centre's default
+    self_service_url: str | None = None      # the department system asked by self-service (互联互通)
 
     @classmethod
     def of(cls, line: Line) -> "LineInfo":

@@ -101,6 +101,7 @@ class AgiSession(AGI):
         self.stderr = _DebugLog(log)
         self.env: dict[str, str] = {}
         self._got_sighup = False   # pyst2's "the channel hung up" flag, checked by test_hangup()
+        self._secret = False       # inside secret_input(): replies are not logged, even at DEBUG
         self._sock = sock
         if read_environment:
             self.read_environment()
@@ -186,7 +187,7 @@ class AgiSession(AGI):
         if raw == "":
             raise ConnectionLost("Asterisk closed the connection")
         line = raw.strip()
-        log.debug("RESULT_LINE: %s", line)
+        log.debug("RESULT_LINE: %s", "(secret input, not logged)" if self._secret else line)
         if line == "HANGUP":
             self._got_sighup = True
             raise ChannelHungUp("caller hung up (HANGUP)")
@@ -232,6 +233,15 @@ class AgiSession(AGI):
         return data if value == "1" else None
 
     # --- socket ---------------------------------------------------------
+    @contextlib.contextmanager
+    def secret_input(self) -> Iterator[None]:
+        """Around a GET DATA for an ID number or PIN: the reply (the keys) is kept out of the DEBUG log."""
+        previous, self._secret = self._secret, True
+        try:
+            yield
+        finally:
+            self._secret = previous
+
     @contextlib.contextmanager
     def timeout(self, seconds: float | None) -> Iterator[None]:
         """Temporarily change the read timeout, e.g. around ``EXEC Dial`` or ``RECORD FILE``."""

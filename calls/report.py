@@ -38,7 +38,15 @@ def call_as_dict(call) -> dict:
         "recording_file": call.recording_file,
         "rating": call.rating,
         "faq_articles": faq_articles(call),
+        # 工单查询 by phone: every ticket asked about, read out (granted) or kept closed (confidential)
+        "ticket_queries": ticket_queries(call),
     }
+
+
+def ticket_queries(call) -> list[dict]:
+    """Every ticket asked about by phone (工单查询), read out (granted) or kept closed (confidential)."""
+    return [{"ticket": q.ticket_number, "found_by": q.found_by, "granted": q.granted, "wrong_codes": q.wrong_codes}
+            for q in getattr(call, "ticket_queries", None) or []]
 
 
 def faq_articles(call) -> list[str]:

@@ -33,6 +33,7 @@ from db.models import (
     new_sip_secret,
 )
 from db.repositories import knowledge as knowledge_repo
+from hotline.config import Ports, current_settings
 from hotline.errors import HotlineError
 
 DATA_DIR = Path(__file__).resolve().parent / "seed_data"
@@ -40,14 +41,19 @@ DATA_DIR = Path(__file__).resolve().parent / "seed_data"
 Counts = dict[str, dict[str, int]]
 
 
-def seed(session: Session, data_dir: Path = DATA_DIR) -> Counts:
-    """Upsert all seed files; flushes but leaves the commit to the caller."""
+def seed(session: Session, data_dir: Path = DATA_DIR, *, ports: Ports | None = None) -> Counts:
+    """Upsert all seed files; flushes but leaves the commit to the caller.
+
+    ``ports``: the installation's ports (default: this process's settings); a line's
+    ``self_service_url`` may name ``{demo_department_port}``, the demo department system
+    that `hotline up` starts (selfservice/demo_department.py).
+    """
     counts: Counts = {
         kind: {"created": 0, "updated": 0}
         for kind in ("departments", "lines", "queues", "agents", "queue_members", "topics", "calendar_days",
                      "knowledge_articles")
     }
-    seeder = _Seeder(session, Path(data_dir), counts)
+    seeder = _Seeder(session, Path(data_dir), counts, ports or current_settings().ports)
     seeder.departments()
     seeder.lines()
     seeder.queues()
@@ -60,8 +66,9 @@ def seed(session: Session, data_dir: Path = DATA_DIR) -> Counts:
 
 
 class _Seeder:
-    def __init__(self, session: Session, data_dir: Path, counts: Counts):
+    def __init__(self, session: Session, data_dir: Path, counts: Counts, ports: Ports):
         self.session = session
+        self.ports = ports
         self.data_dir = data_dir
         self.counts = counts
         self._department_by_code: dict[str, Department] = {}
@@ -87,6 +94,9 @@ class _Seeder:
             for name in ("active_from", "active_until"):
                 if name in values:
                     values[name] = _naive_utc(values[name])
+            if values.get("self_service_url"):
+                values["self_service_url"] = values["self_service_url"].replace(
+                    "{demo_department_port}", str(self.ports.demo_department))
             self._upsert(Line, "lines", "number", values)
 
     def queues(self) -> None:

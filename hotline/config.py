@@ -33,6 +33,8 @@ class Ports:
     carrier_phones: int = 5071  # the simulated softphones' own SIP port (not the carrier trunk's address)
     rtp_start: int = 10000     # PBX media ports [rtp_start, rtp_start+999]
     carrier_rtp_start: int = 11000
+    demo_department: int = 3790  # demo department system (selfservice/demo_department.py); below 4000 so no offset
+                                 # of a few thousand puts it inside another installation's RTP range
 
     def shifted(self, offset: int) -> "Ports":
         return Ports(**{k: v + offset for k, v in self.__dict__.items()})

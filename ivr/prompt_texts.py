@@ -40,9 +40,13 @@ SELF_SERVICE_PROMPTS = ("progress-own-found", "progress-none-found", "progress-t
                         "progress-state-merged", "progress-department", "progress-deadline", "progress-month",
                         "progress-day", "progress-next", "progress-enter-number", "progress-not-found",
                         "progress-not-found-agent", "progress-enter-code", "progress-wrong-code",
-                        "progress-wrong-code-agent",
+                        "progress-wrong-code-agent", "progress-code-limit",
                         # FAQ by phone (电话常见问题, agi/handlers/faq.py), around the articles' own prompts
-                        "faq-intro", "faq-press", "faq-agent", "faq-after", "faq-none")
+                        "faq-intro", "faq-press", "faq-agent", "faq-after", "faq-none",
+                        # social-security contributions (社保缴费查询, agi/handlers/contributions.py)
+                        "contrib-enter-id", "contrib-enter-pin", "contrib-wait", "contrib-no-match",
+                        "contrib-no-match-agent", "contrib-record", "contrib-months-paid", "contrib-months",
+                        "contrib-last-month", "contrib-year", "contrib-balance", "contrib-yuan", "contrib-next")
 # What main/say.c's ast_say_number_full_zh (and say_digit_str_full) play for language "zh"
 ZH_DIGITS = tuple(f"digits/{n}" for n in [*range(10), *range(10, 100, 10)]) + tuple(
     f"digits/{w}" for w in ("hundred", "thousand", "wan", "yi", "minus", "star", "pound"))

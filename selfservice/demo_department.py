@@ -1,6 +1,6 @@
 """A small demo department system (演示部门业务系统) standing in for a real one in tests and demos.
 
-``python -m selfservice.demo_department --port 8790 [--delay 0]``: answers
+``python -m selfservice.demo_department --port 3790 [--delay 0]``: answers
 ``POST /api/v1/contributions`` (社保缴费记录) with JSON from the ID number and PIN it is
 sent, after ``delay`` seconds; ``POST /control/delay`` sets the delay while it runs
 (a test makes it slow).  Nothing it receives is logged.
@@ -12,7 +12,10 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-DEMO_RECORDS = {("370102199001011234", "123456"): {"months_paid": 96, "last_month": "2026-11", "balance_yuan": 52340}}
+DEMO_RECORDS = {
+    ("370102199001011234", "123456"): {"months_paid": 96, "last_month": "2026-11", "balance_yuan": 52340},
+    ("37010219850315002X", "246810"): {"months_paid": 143, "last_month": "2026-10", "balance_yuan": 81275},
+}
 
 
 class DemoDepartment(ThreadingHTTPServer):
@@ -63,7 +66,7 @@ class _Handler(BaseHTTPRequestHandler):
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument("--port", type=int, default=3790)
     parser.add_argument("--delay", type=float, default=0.0)
     args = parser.parse_args(argv)
     server = DemoDepartment((args.host, args.port), args.delay)

@@ -7,7 +7,7 @@ circuit breaker so a dead system costs the next callers nothing but the
 "unavailable, here is an agent" prompt.  ID numbers and PINs go in the request
 body only: they are never logged, never stored, never in a URL.
 
-Not wired into a dialplan yet (issue 13 item 4, first part): see the report.
+Used by the phone's contributions query (selfservice/contributions.py, agi/handlers/contributions.py).
 """
 from __future__ import annotations
 

@@ -16,12 +16,13 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Call, Ticket, TicketQuery, TicketState
 from db.models.tickets import OPEN_STATES, QUERY_CODE_DIGITS  # noqa: F401 (the handler reads it here)
 from db.repositories import tickets as ticket_repo
-from hotline.caller_id import is_withheld
+from hotline.caller_id import WITHHELD, is_withheld
 
 RECENT_DAYS = 30          # "recently answered": replied or closed within this many days
 LOOKBACK_DAYS = 365       # tickets older than this are not looked up by caller ID
@@ -29,6 +30,9 @@ MAX_OWN_TICKETS = 3       # read at most this many (newest first); the rest an a
 NUMBER_PREFIX = "GD"
 KEYED_NUMBER = re.compile(r"\d{14}")   # the digits of GD<yyyymmdd><6-digit sequence>
 FOUND_BY_CALLER_ID, FOUND_BY_KEYED = "caller_id", "keyed"
+# query-code guessing (查询码): after this many wrong codes from one number in one (centre) day, no
+# more code attempts that day; all withheld numbers share one count (an agent still answers them)
+WRONG_CODES_PER_DAY = 3
 
 _S = TicketState
 # state → prompt fragment (ivr/prompts/<lang>.yaml: progress-state-*)
@@ -123,12 +127,32 @@ def speech(ticket: Ticket, language: str, *, timezone: str, department_prompt=No
 
 
 def record_query(session: Session, call: Call | None, ticket: Ticket, found_by: str, granted: bool,
-                 now: dt.datetime) -> None:
-    """The call record says which tickets were asked about (ticket_queries)."""
+                 now: dt.datetime, wrong_codes: int = 0) -> None:
+    """The call record says which tickets were asked about (ticket_queries), and how many wrong codes."""
     if call is None:
         return
     session.add(TicketQuery(call_id=call.id, ticket_id=ticket.id, ticket_number=ticket.number,
-                            found_by=found_by, granted=granted, at=now))
+                            found_by=found_by, granted=granted, at=now, wrong_codes=wrong_codes))
+
+
+def wrong_codes_today(session: Session, caller: str | None, now: dt.datetime, *, timezone: str) -> int:
+    """Wrong query codes keyed from ``caller``'s number since the centre's midnight (``now`` naive UTC)."""
+    local_midnight = now.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(timezone)).replace(
+        hour=0, minute=0, second=0, microsecond=0)
+    since = local_midnight.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    if is_withheld(caller):   # the usual spellings of "no number" (hotline.caller_id.WITHHELD), as one number
+        same_number = or_(Call.caller.is_(None), func.lower(func.trim(Call.caller)).in_(sorted(WITHHELD)))
+    else:
+        same_number = Call.caller == caller.strip()
+    total = session.scalar(
+        select(func.coalesce(func.sum(TicketQuery.wrong_codes), 0))
+        .join(Call, Call.id == TicketQuery.call_id)
+        .where(TicketQuery.at >= since, same_number))
+    return int(total or 0)
+
+
+def code_attempts_left(session: Session, caller: str | None, now: dt.datetime, *, timezone: str) -> int:
+    return max(0, WRONG_CODES_PER_DAY - wrong_codes_today(session, caller, now, timezone=timezone))
 
 
 def queried_numbers(session: Session, call_id: int) -> list[str]:

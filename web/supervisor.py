@@ -103,7 +103,8 @@ def calls():
 @login_required(Role.supervisor, Role.admin)
 def recent_calls():
     db = session()
-    calls = db.scalars(select(Call).order_by(Call.arrived_at.desc()).limit(100)).all()
+    calls = db.scalars(select(Call).order_by(Call.arrived_at.desc()).limit(100)
+                       .options(selectinload(Call.ticket_queries))).all()
     return jsonify([call_as_dict(c) for c in calls])
 
 

@@ -6,6 +6,7 @@ from agi.handlers import (
     agent_connect,
     agent_queues,
     callback_agent,
+    contributions,
     faq,
     hangup,
     inbound,
@@ -28,4 +29,5 @@ HANDLERS = {
     "progress": progress.handle,
     "return_visit": return_visit.handle,
     "faq": faq.handle,
+    "contributions": contributions.handle,
 }

@@ -16,6 +16,7 @@ from ivr.engine import run_menu
 
 PROGRESS_SERVICE = "progress"   # menu option {action: self_service, service: progress} → route "progress"
 FAQ_ROUTE = "faq"               # menu option {action: faq, count: N} → route "faq" (agi/handlers/faq.py)
+CONTRIBUTIONS_SERVICE = "contributions"   # 社保缴费查询 (agi/handlers/contributions.py) → route "contributions"
 
 
 def handle(req: AgiRequest) -> None:
@@ -44,8 +45,9 @@ def route_for(req: AgiRequest, config, result, line) -> Route:
     if result.action == "faq":   # 电话常见问题: the count travels as the decision's transfer target
         return Route(FAQ_ROUTE, queue=result.queue or MAIN_QUEUE, line=line, transfer_target=result.target,
                      language=language)
-    if result.action == "self_service" and result.target == PROGRESS_SERVICE:   # 工单查询 (agi/handlers/progress.py)
-        return Route(PROGRESS_SERVICE, queue=result.queue or MAIN_QUEUE, line=line, language=language)
+    # 工单查询 (agi/handlers/progress.py), 社保缴费查询 (agi/handlers/contributions.py): their own routes
+    if result.action == "self_service" and result.target in (PROGRESS_SERVICE, CONTRIBUTIONS_SERVICE):
+        return Route(result.target, queue=result.queue or MAIN_QUEUE, line=line, language=language)
     if result.action == "self_service":
         if line is not None and line.transfer_target:
             return Route("transfer", line=line, transfer_target=line.transfer_target, transfer_kind=SELF_SERVED,

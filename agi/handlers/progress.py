@@ -37,6 +37,7 @@ class _Query:
         self.call = call_repo.get_by_uniqueid(req.session, req.uniqueid)
         self.language = (self.call.language if self.call is not None else None) or "zh"
         self.heard = 0
+        self.wrong_codes = 0   # keyed for the ticket being unlocked; recorded with its query
 
     # --- speaking -----------------------------------------------------------------------
     def say(self, steps) -> None:
@@ -58,7 +59,9 @@ class _Query:
     def read(self, ticket, found_by: str) -> None:
         self.say(progress.speech(ticket, self.language, timezone=self.settings.timezone,
                                  department_prompt=self.department_prompt))
-        progress.record_query(self.req.session, self.call, ticket, found_by, True, utcnow())
+        progress.record_query(self.req.session, self.call, ticket, found_by, True, utcnow(),
+                              wrong_codes=self.wrong_codes)
+        self.wrong_codes = 0
         self.req.session.commit()
         self.req.log.info("ticket %s read out (%s, found by %s)", ticket.number, ticket.state.value, found_by)
         if not self.heard:   # from now on a hangup is a self-served call
@@ -107,16 +110,30 @@ class _Query:
         return None
 
     def unlocked(self, ticket) -> bool:
+        """The query code, if the ticket needs one: two tries, within the number's daily limit of wrong
+        codes (progress.WRONG_CODES_PER_DAY; at the limit no code is asked for, an agent answers)."""
         if not progress.needs_code(ticket, self.req.caller):
             return True
-        for attempt in range(2):
+        session = self.req.session
+        left = progress.code_attempts_left(session, self.req.caller, utcnow(), timezone=self.settings.timezone)
+        session.commit()
+        self.wrong_codes = 0
+        for attempt in range(min(2, left)):
             code = self.keyed("progress-enter-code", progress.QUERY_CODE_DIGITS)
             if progress.code_matches(ticket, code):
                 return True
+            self.wrong_codes += 1
+            if self.wrong_codes >= left:
+                break
             self.channel.play("progress-wrong-code" if attempt == 0 else "progress-wrong-code-agent")
-        progress.record_query(self.req.session, self.call, ticket, progress.FOUND_BY_KEYED, False, utcnow())
-        self.req.session.commit()
-        self.req.log.info("confidential ticket %s: query code refused twice", ticket.number)
+        if self.wrong_codes >= left:   # the day's limit: reached now, or before this call
+            self.channel.play("progress-code-limit")
+        progress.record_query(session, self.call, ticket, progress.FOUND_BY_KEYED, False, utcnow(),
+                              wrong_codes=self.wrong_codes)
+        session.commit()
+        self.req.log.info("confidential ticket %s: query code refused (%d wrong now, %d tries were left today)",
+                          ticket.number, self.wrong_codes, left)
+        self.wrong_codes = 0
         return False
 
 

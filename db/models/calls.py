@@ -74,6 +74,9 @@ class Call(Base):
     tickets: Mapped[list[Ticket]] = relationship(
         secondary="ticket_calls", back_populates="calls"
     )
+    # 工单查询: the tickets asked about by phone on this call (db/models/selfservice.py), in order
+    ticket_queries: Mapped[list["TicketQuery"]] = relationship(  # noqa: F821 - by name, no import cycle
+        order_by="TicketQuery.id", viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Call {self.uniqueid} {self.dialed_number} {self.outcome}>"

@@ -26,6 +26,8 @@ class TicketQuery(Base):
     ticket_number: Mapped[str] = mapped_column(String(32))
     found_by: Mapped[str] = mapped_column(String(16))     # "caller_id" | "keyed"
     granted: Mapped[bool] = mapped_column(default=True)
+    # wrong query codes keyed for this ticket on this call (the per-number daily limit counts them)
+    wrong_codes: Mapped[int] = mapped_column(default=0, server_default="0")
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

@@ -46,7 +46,7 @@ def seed(history: bool, scale: float, year: int) -> None:
     settings.ensure_dirs()
     upgrade(settings.database_url)
     with session_scope(common.session_factory(settings)) as session:
-        report = run_seed(session)
+        report = run_seed(session, ports=settings.ports)
         passwords = seed_users(session)
     if history:
         from reports.history import generate

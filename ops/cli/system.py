@@ -12,7 +12,7 @@ from ops.cli import common
 
 @click.command()
 def up() -> None:
-    """Start everything in the background: Asterisk ×2, FastAGI, AMI listener, rq worker, web."""
+    """Start everything in the background: Asterisk ×2, FastAGI, AMI listener, rq worker, demo department, web."""
     from ops.runtime import system_up
 
     system_up(common.settings(), echo=click.echo)

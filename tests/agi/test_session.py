@@ -198,3 +198,16 @@ def test_protocol_errors_keep_pyst2_exceptions(pair):
     with pytest.raises(AGIUsageError, match="Usage: ANSWER"):
         agi.execute("ANSWER", "extra")
     agi.answer()   # still in step with the replies
+
+
+def test_secret_input_keeps_the_keyed_digits_out_of_the_debug_log(caplog):
+    import io
+
+    caplog.set_level(logging.DEBUG, logger="agi.session")
+    replies = io.StringIO("200 result=370102198503150021 (timeout)\n200 result=246810\n")
+    agi = AgiSession(replies, io.StringIO(), read_environment=False)
+    with agi.secret_input():
+        assert agi.get_data("hotline/contrib-enter-id", 8000, 19) == "370102198503150021"
+    assert "370102198503150021" not in caplog.text and "secret input, not logged" in caplog.text
+    assert agi.get_data("hotline/contrib-enter-pin", 8000, 7) == "246810"   # outside: logged as before
+    assert "246810" in caplog.text

@@ -17,12 +17,8 @@ def played(log: list[str], prompt: str = "hotline/", language: str = "zh") -> bo
 
 
 def pbx_log_of(hotline, record) -> list[str]:
-    """The PBX log lines of one call (Asterisk tags them with the call's [C-xxxxxxxx] id)."""
-    text = (hotline.pbx.base_dir / "log" / "messages").read_text(errors="replace")
-    tag = next((line.split("][", 1)[1].split("]", 1)[0] for line in text.splitlines()
-                if f"__HOTLINE_CALLER_UID={record['uniqueid']}" in line), None)
-    assert tag, f"call {record['uniqueid']} not in the PBX log"
-    return [line for line in text.splitlines() if f"[{tag}]" in line]
+    """The PBX log lines of one call."""
+    return hotline.pbx_call_log(record["uniqueid"])
 
 
 def test_dual_line_plays_its_greeting_then_reaches_an_agent(hotline):

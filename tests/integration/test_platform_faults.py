@@ -22,7 +22,7 @@ from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.asterisk
 
-PYTHON_SERVICES = ("agi", "ami", "worker", "cron", "web")
+PYTHON_SERVICES = ("agi", "ami", "worker", "cron", "department", "web")
 BACK_WITHIN = 5.0
 
 

@@ -221,6 +221,14 @@ def test_shipped_self_service_menu():
     assert (result.action, result.target, result.queue) == ("self_service", "line", "12345")
     result, _ = run([], menu="self-service", menus=None)
     assert (result.action, result.queue) == ("agent", "12345")
+    result, _ = run(["2"], menu="self-service", menus=None)   # 社保缴费查询 (agi/handlers/contributions.py)
+    assert (result.action, result.target, result.path) == ("self_service", "contributions", "2")
+
+
+def test_shipped_english_menu_2_is_the_ticket_progress_in_english():
+    result, channel = run(["2"], menu="english", menus=None)
+    assert (result.action, result.target, result.language, result.path) == ("self_service", "progress", "en", "2")
+    assert channel.played == [("en", "menu-english")]
 
 
 def test_shipped_english_menu_9_goes_back_to_mandarin_agents():

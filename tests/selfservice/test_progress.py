@@ -99,3 +99,32 @@ def test_every_state_has_a_phrase_with_a_prompt_text():
 
     assert set(progress.STATE_PROMPTS) == set(TicketState)
     assert set(progress.STATE_PROMPTS.values()) <= set(SELF_SERVICE_PROMPTS)
+
+
+def test_wrong_query_codes_are_counted_per_number_and_centre_day(session):
+    from db.models import TicketQuery
+
+    t = ticket(session, phone="13800000077", confidential=True, code="4821")
+
+    def refused(caller, at, wrong):
+        call = Call(uniqueid=f"limit-{next(_numbers)}", caller=caller, dialed_number="12345", arrived_at=at)
+        session.add(call)
+        session.flush()
+        progress.record_query(session, call, t, progress.FOUND_BY_KEYED, False, at, wrong_codes=wrong)
+        session.flush()
+
+    tz = "Asia/Shanghai"
+    now = dt.datetime(2026, 12, 1, 8, 0)                       # 16:00 in the centre
+    refused("13900000077", dt.datetime(2026, 11, 30, 15, 59), 2)   # 23:59 the day before: not today
+    refused("13900000077", dt.datetime(2026, 11, 30, 16, 1), 2)    # 00:01 today
+    refused("13900000078", now, 2)                                 # another number
+    assert progress.wrong_codes_today(session, "13900000077", now, timezone=tz) == 2
+    assert progress.code_attempts_left(session, "13900000077", now, timezone=tz) == 1
+    refused("13900000077", now, 1)
+    assert progress.code_attempts_left(session, "13900000077", now, timezone=tz) == 0
+    # withheld numbers, however spelled, are one number
+    refused("anonymous", now, 2)
+    refused("Restricted", now, 1)
+    assert progress.code_attempts_left(session, "", now, timezone=tz) == 0
+    assert progress.code_attempts_left(session, "13900000079", now, timezone=tz) == progress.WRONG_CODES_PER_DAY
+    assert session.query(TicketQuery).filter_by(ticket_id=t.id).count() == 6

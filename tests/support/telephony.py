@@ -109,6 +109,14 @@ class Hotline:
     def agi_log(self) -> str:
         return (self.settings.log_dir / "agi.log").read_text(errors="replace")
 
+    def pbx_call_log(self, uniqueid: str) -> list[str]:
+        """The PBX log lines of one call (Asterisk tags them with the call's [C-xxxxxxxx] id)."""
+        text = (self.pbx.base_dir / "log" / "messages").read_text(errors="replace")
+        tag = next((line.split("][", 1)[1].split("]", 1)[0] for line in text.splitlines()
+                    if f"__HOTLINE_CALLER_UID={uniqueid}" in line), None)
+        assert tag, f"call {uniqueid} not in the PBX log"
+        return [line for line in text.splitlines() if f"[{tag}]" in line]
+
 
 def start_hotline(run_dir: Path, database_url: str | None = None, redis_url: str | None = None,
                   extra_env: dict[str, str] | None = None) -> Hotline:
@@ -135,7 +143,7 @@ def start_hotline(run_dir: Path, database_url: str | None = None, redis_url: str
 
     upgrade(settings.database_url)
     with session_scope(hotline.session_factory()) as session:
-        seed(session)
+        seed(session, ports=settings.ports)
         hotline.passwords = seed_users(session)
         # Back-to-back test calls: a 15 s wrap-up would leave no free agent for the next test.
         from db.models import Queue
