@@ -30,6 +30,9 @@ def call_as_dict(call) -> dict:
         "hangup_cause": call.hangup_cause,
         "recording_file": call.recording_file,
         "rating": call.rating,
+        # 留言: the message the citizen left, its length, and kept | too_short | silent | missing | error
+        "voicemail": {"file": call.voicemail_file, "seconds": call.voicemail_seconds,
+                      "status": call.voicemail_status} if call.voicemail_file else None,
     }
 
 

@@ -25,7 +25,9 @@ INBOUND_PROMPTS = ("welcome", "merged-notice", "greeting-dual", "transfer-subcen
                    "transfer-agent", "english-desk", "self-service-unavailable", "please-hold", "invalid-key",
                    "no-key", "goodbye", "after-hours",
                    # after the call (calls/rating.py) and the callbacks' greeting (callbacks/dialer.py)
-                   "rating-request", "rating-retry", "rating-thanks", "callback-intro")
+                   "rating-request", "rating-retry", "rating-thanks", "callback-intro",
+                   # voicemail (留言, extensions_voicemail.conf)
+                   "voicemail-prompt", "voicemail-thanks", "voicemail-offer")
 # app_queue's announcements (Asterisk 22 apps/app_queue.c); queue-less-than is only used by older versions
 QUEUE_PROMPTS = ("queue-youarenext", "queue-thereare", "queue-callswaiting", "queue-quantity1", "queue-quantity2",
                  "queue-holdtime", "queue-minute", "queue-minutes", "queue-seconds", "queue-less-than",

@@ -11,10 +11,11 @@ from agi.ivr_channel import AgiChannel
 from agi.request import AgiRequest
 from agi.routing import SELF_SERVED, TRANSFERRED, Route, queue_route
 from db.repositories import calls as call_repo
-from hotline.dialplan import ENGLISH_QUEUE, MAIN_QUEUE
+from hotline.dialplan import ENGLISH_QUEUE, MAIN_QUEUE, VOICEMAIL_ROUTE
 from ivr.engine import run_menu
 
 PROGRESS_SERVICE = "progress"   # menu option {action: self_service, service: progress} → route "progress"
+VOICEMAIL_SERVICE = "voicemail"  # {action: self_service, service: voicemail} → route "voicemail" (留言)
 
 
 def handle(req: AgiRequest) -> None:
@@ -42,6 +43,8 @@ def route_for(req: AgiRequest, config, result, line) -> Route:
     language = result.language or "zh"
     if result.action == "self_service" and result.target == PROGRESS_SERVICE:   # 工单查询 (agi/handlers/progress.py)
         return Route(PROGRESS_SERVICE, queue=result.queue or MAIN_QUEUE, line=line, language=language)
+    if result.action == "self_service" and result.target == VOICEMAIL_SERVICE:   # extensions_voicemail.conf
+        return Route(VOICEMAIL_ROUTE, queue=result.queue or MAIN_QUEUE, line=line, language=language)
     if result.action == "self_service":
         if line is not None and line.transfer_target:
             return Route("transfer", line=line, transfer_target=line.transfer_target, transfer_kind=SELF_SERVED,
