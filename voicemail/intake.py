@@ -22,7 +22,7 @@ from tickets.context import Actor
 from tickets.errors import TicketError
 from tickets.intake import PHONE, create_ticket
 
-log = logging.getLogger(__name__)
+LOG = logging.getLogger(__name__)
 
 ACTOR = Actor("voicemail", "system")     # who wrote the ticket (受理人): the hotline's voicemail
 CATEGORY = "consultation"                # until an agent who listened says better
@@ -48,8 +48,12 @@ def judge(stats: AudioStats | None, settings: Settings) -> str:
     return KEPT
 
 
-def take(session: Session, call: Call, settings: Settings) -> Taken | None:
-    """Decide about the call's message; None when it has none or was already decided. Flushes."""
+def take(session: Session, call: Call, settings: Settings, log: logging.Logger | logging.LoggerAdapter = LOG
+         ) -> Taken | None:
+    """Decide about the call's message; None when it has none or was already decided. Flushes.
+
+    ``log``: where the decision is logged (the AGI passes its per-call logger).
+    """
     if not call.voicemail_file or call.voicemail_status is not None:
         return None
     path = Path(call.voicemail_file)

@@ -36,7 +36,7 @@ def handle(req: AgiRequest) -> None:
     agent = agent_repo.by_sip_username(req.session, sip_username_of(member)) \
         if member and call.answered_at is None and agent_answered else None
     outcome = close_with_facts(call, facts, agent=agent)
-    taken = take(req.session, call, current_settings())
+    taken = take(req.session, call, current_settings(), log=req.log)
     if taken is not None:
         outcome = call.outcome
         req.log.info("voicemail: %s, %s s", taken.status, taken.seconds if taken.seconds is not None else "-")
