@@ -25,7 +25,7 @@ pytestmark = pytest.mark.asterisk
 
 AGENTS = ("agent1001", "agent1002", "agent1003", "agent1004")
 BEEP = 1.0            # Record()'s beep, and some slack
-WAIT_LIMIT = 4        # the 12345 queue's max_wait_seconds in the queue-timeout tests
+WAIT_LIMIT = 5        # the 12345 queue's max_wait_seconds in the queue-timeout tests (the least an admin may set)
 
 
 def _seconds(hotline, prompt: str, lang: str = "zh") -> float:
@@ -186,3 +186,52 @@ def test_a_caller_who_keys_nothing_on_the_offer_waits_on_and_is_answered(hotline
     record = result["record"]
     assert record["outcome"] == "answered" and record["voicemail"] is None
     assert record["wait_seconds"] >= 2 * WAIT_LIMIT + offer     # one wait, from the first join
+
+
+def _parked(hotline) -> dict[str, str]:
+    with hotline.pbx_ami() as ami:
+        return {e["Key"].rsplit("/", 1)[-1]: e.get("Val", "")
+                for e in ami.action_list("DBGetTree", Family="hotline_unrecorded")
+                if e.get("Event") == "DBGetTreeResponse"}
+
+
+def test_python_away_when_the_message_ends_the_message_is_parked_and_becomes_a_ticket_later(hotline):
+    """The FastAGI server stops while the citizen speaks: the hangup AGI cannot run, the dialplan parks
+    the call's facts with the message's file in AstDB; the jobs make the record, then the ticket."""
+    from calls.unrecorded import parse_entry, reconcile
+    from db.repositories import calls as call_repo
+    from ops.citizen_call import CitizenCall, originate
+    from voicemail.jobs import take_pending
+
+    caller = "13800120005"
+    prompt = _seconds(hotline, "voicemail-prompt")
+    with hotline.carrier_ami() as ami:
+        originate(ami, CitizenCall(number="12345", caller=caller, dtmf="8", dtmf_delay=1, speak_delay=prompt + BEEP,
+                                   speak=4, hangup_after=1), f"voicemail-{caller}")
+    wait_for(lambda: _pbx_application(hotline, caller) == "Record", prompt + 20, "the citizen's message recorded",
+             interval=0.2)
+    hotline.stop_service("agi")
+    try:
+        wait_for(lambda: _pbx_application(hotline, caller) == "", 20, "the end of the call", interval=0.2)
+        parked = wait_for(lambda: _parked(hotline), 10, "the call's facts parked in AstDB", interval=0.2)
+    finally:
+        hotline.start_service("agi")
+    assert len(parked) == 1
+    (uniqueid, value), = parked.items()
+    facts = parse_entry(value)
+    assert facts["voicemail"].endswith(f"/{uniqueid}.wav") and Path(facts["voicemail"]).is_file()
+
+    sessions = hotline.session_factory()
+    assert reconcile(hotline.settings, sessions) == 1
+    with sessions() as s:
+        call = call_repo.get_by_uniqueid(s, uniqueid)
+        assert call.ended_at is not None and call.outcome.value == "voicemail" and call.voicemail_status is None
+    assert take_pending(hotline.settings, sessions) == 1
+    assert take_pending(hotline.settings, sessions) == 0          # decided once
+    ticket = _ticket_of(hotline, uniqueid)
+    assert ticket is not None and ticket.caller_phone == caller and ticket.state == TicketState.intake
+    with sessions() as s:
+        call = call_repo.get_by_uniqueid(s, uniqueid)
+        assert call.voicemail_status == "kept" and call.voicemail_seconds >= 3
+        callback = s.scalar(select(Callback).where(Callback.caller == caller))
+        assert callback is not None and callback.source == "voicemail"
