@@ -32,7 +32,7 @@ FAMILY = "hotline_unrecorded"
 # older dialplan have only the first nine
 FIELDS = ("arrived", "ended", "caller", "dialed", "trace", "member", "recording", "cause", "linkedid",
           "fallback", "queue", "queue_start", "agent_answered", "transfer_kind", "dial_status",
-          "transfer_answered", "end_reason", "voicemail")
+          "transfer_answered", "end_reason", "voicemail", "voicemail_at")
 OLD_FIELD_COUNT = 9
 
 
@@ -69,7 +69,8 @@ def record(session, uniqueid: str, facts: dict[str, str]) -> None:
         ended_at=ended, cause=facts["cause"], end_reason=facts["end_reason"], fallback=facts["fallback"] == "1",
         queue=facts["queue"], queue_start=facts["queue_start"], agent_answered=facts["agent_answered"],
         transfer_kind=facts["transfer_kind"], dial_status=facts["dial_status"],
-        transfer_answered=facts["transfer_answered"], voicemail=facts["voicemail"]), agent=agent or call.agent)
+        transfer_answered=facts["transfer_answered"], voicemail=facts["voicemail"],
+        voicemail_at=facts["voicemail_at"]), agent=agent or call.agent)
 
 
 def reconcile(settings: Settings, session_factory) -> int:

@@ -61,6 +61,7 @@ CALLBACK_AGENT = "HOTLINE_CALLBACK_AGENT"       # one-click: the endpoint of the
 
 # --- voicemail (留言, extensions_voicemail.conf, voicemail/) ------------------------------
 VOICEMAIL = "HOTLINE_VOICEMAIL"             # the file Record() writes the citizen's message to
+VOICEMAIL_AT = "HOTLINE_VOICEMAIL_AT"       # epoch.ms the voicemail route began: a queued caller's wait ends
 VOICEMAIL_ROUTE = "voicemail"               # route: context hotline-route-voicemail
 VOICEMAIL_KEY = "8"                         # the key that asks for it: main menu, and the offer after a long wait
 VOICEMAIL_CHOICE = "HOTLINE_VOICEMAIL_CHOICE"  # dialplan: the key read on the offer after a long wait

@@ -1,4 +1,4 @@
-"""``AGI(agi://host/hangup,<HANGUPCAUSE>,<QUEUESTATUS>,<fallback>,<transfer kind>,<DIALSTATUS>,<transfer answered at>,<queue start>,<queue>,<end reason>,<agent answered at>,<MEMBERINTERFACE>,<voicemail file>)``.
+"""``AGI(agi://host/hangup,<HANGUPCAUSE>,<QUEUESTATUS>,<fallback>,<transfer kind>,<DIALSTATUS>,<transfer answered at>,<queue start>,<queue>,<end reason>,<agent answered at>,<MEMBERINTERFACE>,<voicemail file>,<voicemail at>)``.
 
 The hangup handler closes the call record whoever hangs up first (rules in
 calls.closing). A call that reached the dialplan's fallback while Python was
@@ -20,7 +20,7 @@ from voicemail.intake import take
 
 def handle(req: AgiRequest) -> None:
     (cause, queue_status, fallback, transfer_kind, dial_status, transfer_answered, queue_start, queue, reason,
-     agent_answered, member, voicemail) = (req.argv + [""] * 12)[:12]
+     agent_answered, member, voicemail, voicemail_at) = (req.argv + [""] * 13)[:13]
     call = call_repo.get_by_uniqueid(req.session, req.uniqueid)
     if call is None:
         call = call_repo.open_call(req.session, uniqueid=req.uniqueid, linkedid=req.uniqueid, trace_id=None,
@@ -31,7 +31,8 @@ def handle(req: AgiRequest) -> None:
     told_queue_start = len(req.argv) > 6   # the dialplan always passes it, empty when the caller never queued
     facts = HangupFacts(ended_at=utcnow(), cause=cause, end_reason=reason, fallback=bool(fallback), queue=queue,
                         queue_start=queue_start if told_queue_start else None, transfer_kind=transfer_kind, dial_status=dial_status,
-                        transfer_answered=transfer_answered, agent_answered=agent_answered, voicemail=voicemail)
+                        transfer_answered=transfer_answered, agent_answered=agent_answered, voicemail=voicemail,
+                        voicemail_at=voicemail_at)
     # an agent picked up but the pick-up AGI could not write it (database locked then): the dialplan knows
     agent = agent_repo.by_sip_username(req.session, sip_username_of(member)) \
         if member and call.answered_at is None and agent_answered else None

@@ -7,6 +7,7 @@ nothing waits on.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import threading
@@ -163,6 +164,10 @@ def test_a_wait_past_the_limit_offers_voicemail_and_key_8_takes_it(hotline, shor
     assert voicemail["status"] in ("too_short", "silent"), voicemail
     assert record["outcome"] == "abandoned"
     assert record["ivr_path"] == "1"        # not the menu's 8: the offer after the wait took it
+    # the wait ended when the citizen keyed 8, not after the prompt and the (silent) message
+    in_queue_to_end = (dt.datetime.fromisoformat(record["ended_at"].rstrip("Z"))
+                       - dt.datetime.fromisoformat(record["queue_joined_at"].rstrip("Z"))).total_seconds()
+    assert record["wait_seconds"] < in_queue_to_end - _seconds(hotline, "voicemail-prompt"), record
 
 
 def test_a_caller_who_keys_nothing_on_the_offer_waits_on_and_is_answered(hotline, short_wait_nobody_answers):

@@ -151,9 +151,24 @@ def test_the_outcome_voicemail_needs_a_message_and_gives_way_to_fallback_and_ans
 
 
 def test_parked_facts_carry_the_message_file():
-    assert FIELDS[-1] == "voicemail"
+    assert FIELDS[-2:] == ("voicemail", "voicemail_at")
     values = [""] * len(FIELDS)
     values[FIELDS.index("voicemail")] = "/r/voicemail/2026/12/01/1.2.wav"
     values[FIELDS.index("fallback")] = ""
     assert parse_entry("|".join(values))["voicemail"] == "/r/voicemail/2026/12/01/1.2.wav"
     assert parse_entry("1|2|3|4|5|6|7|8|9|0|q|s|a|t|d|ta|e")["voicemail"] == ""   # parked by an older dialplan
+
+
+def test_a_queued_callers_wait_ends_when_the_message_begins(session, settings):
+    joined = NOON_ISH + dt.timedelta(seconds=3)
+    call = Call(uniqueid="vm-queued", caller="13800001239", dialed_number="12345", arrived_at=NOON_ISH)
+    session.add(call)
+    close_with_facts(call, HangupFacts(
+        ended_at=NOON_ISH + dt.timedelta(seconds=90), queue="12345", queue_start=f"{_epoch(joined)}",
+        voicemail="/r/v.wav", voicemail_at=f"{_epoch(joined + dt.timedelta(seconds=40)):.3f}"))
+    assert call.outcome == CallOutcome.voicemail and call.queue_name == "12345"
+    assert call.wait_seconds == pytest.approx(40, abs=0.01)     # not the 87 s to the end of the message
+
+
+def _epoch(at: dt.datetime) -> float:
+    return at.replace(tzinfo=dt.timezone.utc).timestamp()
