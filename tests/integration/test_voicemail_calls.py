@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import math
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,8 @@ pytestmark = pytest.mark.asterisk
 
 AGENTS = ("agent1001", "agent1002", "agent1003", "agent1004")
 BEEP = 1.0            # Record()'s beep, and some slack
+NO_AGENT_WAIT = 6     # HOTLINE_VOICEMAIL_NO_AGENT_WAIT_S of this module's installation
+HOTLINE_ENV = {"HOTLINE_VOICEMAIL_NO_AGENT_WAIT_S": str(NO_AGENT_WAIT)}
 WAIT_LIMIT = 5        # the 12345 queue's max_wait_seconds in the queue-timeout tests (the least an admin may set)
 
 
@@ -191,6 +194,41 @@ def test_a_caller_who_keys_nothing_on_the_offer_waits_on_and_is_answered(hotline
     record = result["record"]
     assert record["outcome"] == "answered" and record["voicemail"] is None
     assert record["wait_seconds"] >= 2 * WAIT_LIMIT + offer     # one wait, from the first join
+
+
+@pytest.fixture
+def nobody_logged_in(hotline):
+    """Night at a closed desk: every agent logged out of every queue."""
+    from queue_logic.agent_sessions import logout_direct, memberships
+    from queue_logic.directory import load_directory
+
+    with hotline.session_factory()() as session:
+        agents = [a for a in load_directory(session).agents.values() if a.queues]
+    with hotline.pbx_ami() as ami:
+        logout_direct(ami, agents)
+        wait_for(lambda: not any(memberships(ami).values()), 10, "every agent logged out", interval=0.2)
+    yield
+    hotline.login_all_agents()
+
+
+def test_with_no_agent_logged_in_voicemail_is_offered_after_a_short_wait(hotline, nobody_logged_in):
+    """Not the queue's 120 s, and not for ever: NO_AGENT_WAIT in 12345, then in its overflow queue."""
+    caller = "13800120006"
+    result: dict = {}
+    citizen = threading.Thread(target=lambda: result.update(record=hotline.call(
+        "12345", "--from", caller, "--dtmf", "1", "--dtmf-delay", "1", "--hangup-after", "40")))
+    citizen.start()
+    try:
+        wait_for(lambda: _pbx_application(hotline, caller) == "Queue", 20, "the caller in the queue", interval=0.2)
+        joined = time.monotonic()
+        wait_for(lambda: _pbx_application(hotline, caller) == "Read", 2 * NO_AGENT_WAIT + 15, "the voicemail offer",
+                 interval=0.2)
+        offered_after = time.monotonic() - joined
+    finally:
+        citizen.join(90)
+    assert 2 * NO_AGENT_WAIT - 1 <= offered_after <= 2 * NO_AGENT_WAIT + 8, offered_after
+    record = result["record"]
+    assert record["outcome"] == "abandoned" and record["voicemail"] is None   # it keyed nothing and hung up later
 
 
 def _parked(hotline) -> dict[str, str]:
