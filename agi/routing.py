@@ -31,7 +31,7 @@ TRANSFERRED, EMERGENCY, SELF_SERVED = "transferred", "emergency", "self_served"
 class Route:
     kind: str                               # "queue" | "transfer": dialplan context hotline-route-<kind>
     queue: str = MAIN_QUEUE
-    queue_timeout: int | None = None        # seconds before the overflow queue
+    queue_timeout: int | None = None        # the wait's limit: then the overflow queue, or voicemail offered
     overflow_queue: str | None = None
     line: LineInfo | None = None
     prompts: tuple[str, ...] = ()           # played in order before the menu or the route
@@ -104,7 +104,7 @@ def queue_route(config: Snapshot, queue_name: str, **kw) -> Route:
         queue_name, queue = MAIN_QUEUE, config.queues.get(MAIN_QUEUE)
     overflow = queue.overflow if queue is not None else None
     return Route("queue", queue=queue_name, overflow_queue=overflow,
-                 queue_timeout=queue.max_wait_seconds if (queue is not None and overflow) else None,
+                 queue_timeout=queue.max_wait_seconds if queue is not None else None,
                  reason=reason, **kw)
 
 

@@ -1,4 +1,5 @@
-"""Missed calls onto the callback list: abandoned calls (except very short ones) and fallback calls.
+"""Missed calls onto the callback list: abandoned calls (except very short ones), fallback calls and
+voicemails (留言; voicemail.intake puts them on at once, this job catches any it did not).
 
 Deduplicated per caller per centre day: a second missed call of the same citizen joins the
 request of the day. Withheld numbers are listed (they count) but never dialed. Idempotent:
@@ -21,6 +22,8 @@ LOOK_BACK = dt.timedelta(hours=24)
 
 
 def missed_source(call: Call, min_abandon_s: int) -> str | None:
+    if call.outcome == CallOutcome.voicemail:
+        return "voicemail" if call.voicemail_status is not None else None   # not decided yet: next round
     if call.outcome == CallOutcome.fallback and call.answered_at is None:
         return "fallback"
     if call.outcome == CallOutcome.abandoned:
@@ -60,7 +63,7 @@ def collect_missed_calls(session, settings: Settings, now: dt.datetime | None = 
     listed = select(callback_calls.c.call_id)
     candidates = session.scalars(
         select(Call).where(Call.ended_at.is_not(None), Call.ended_at >= now - LOOK_BACK,
-                           Call.outcome.in_([CallOutcome.abandoned, CallOutcome.fallback]),
+                           Call.outcome.in_([CallOutcome.abandoned, CallOutcome.fallback, CallOutcome.voicemail]),
                            Call.id.not_in(listed))
         .order_by(Call.arrived_at)).all()
     touched = []

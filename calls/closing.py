@@ -26,15 +26,20 @@ class HangupFacts:
     transfer_kind: str = ""
     dial_status: str = ""
     transfer_answered: str = ""   # epoch.ms the transfer target answered
+    voicemail: str = ""           # HOTLINE_VOICEMAIL: the file Record() wrote the citizen's message to (留言)
+    voicemail_at: str = ""        # HOTLINE_VOICEMAIL_AT (epoch.ms): the caller left the queue for the message
 
 
-def outcome_of(call: Call, *, fallback: bool, transfer_kind: str, dial_status: str) -> CallOutcome:
+def outcome_of(call: Call, *, fallback: bool, transfer_kind: str, dial_status: str,
+               voicemail: str = "") -> CallOutcome:
     if fallback:
         return CallOutcome.fallback
     if call.answered_at is not None:          # an agent took it (even after a failed transfer)
         return CallOutcome.answered
     if transfer_kind and dial_status == "ANSWER":
         return CallOutcome(transfer_kind)      # transferred | emergency | self_served
+    if voicemail:                              # provisional: voicemail.intake makes it abandoned if dropped
+        return CallOutcome.voicemail
     return CallOutcome.abandoned
 
 
@@ -52,10 +57,16 @@ def close_with_facts(call: Call, facts: HangupFacts, *, agent=None) -> CallOutco
             call.wait_seconds = None
         if answered is not None:                              # picked up, but the pick-up AGI did not record it
             call_repo.mark_answered(call, agent=agent, queue_name=facts.queue or None, at=answered)
+    if facts.voicemail:
+        call.voicemail_file = facts.voicemail
     outcome = outcome_of(call, fallback=facts.fallback, transfer_kind=facts.transfer_kind,
-                         dial_status=facts.dial_status)
+                         dial_status=facts.dial_status, voicemail=facts.voicemail)
     call_repo.close_call(call, outcome=outcome, hangup_cause=(facts.end_reason or facts.cause or None),
                          at=facts.ended_at)
+    left_for_voicemail = call_repo.epoch_to_utc(facts.voicemail_at)
+    if call.answered_at is None and call.queue_joined_at is not None and left_for_voicemail is not None:
+        # the wait ended when the caller chose to leave a message, not after the message
+        call.wait_seconds = round(max((left_for_voicemail - call.queue_joined_at).total_seconds(), 0), 3)
     transfer_answered = call_repo.epoch_to_utc(facts.transfer_answered)
     if outcome in (CallOutcome.transferred, CallOutcome.emergency, CallOutcome.self_served) and transfer_answered:
         call.talk_seconds = round((call.ended_at - transfer_answered).total_seconds(), 3)

@@ -40,6 +40,9 @@ def call_as_dict(call) -> dict:
         "faq_articles": faq_articles(call),
         # 工单查询 by phone: every ticket asked about, read out (granted) or kept closed (confidential)
         "ticket_queries": ticket_queries(call),
+        # 留言: the message the citizen left, its length, and kept | too_short | silent | missing | error
+        "voicemail": {"file": call.voicemail_file, "seconds": call.voicemail_seconds,
+                      "status": call.voicemail_status} if call.voicemail_file else None,
     }
 
 

@@ -7,7 +7,8 @@ at hangup in AstDB (family ``hotline_unrecorded``, which survives an Asterisk
 restart). This job reads them over AMI, writes one Call row each (or completes
 the row if Python saw part of the call) with the same rules as the hangup
 handler (calls.closing): queue, answer, wait and talk times come from the
-dialplan's own variables. It deletes the AstDB entry only after the commit:
+dialplan's own variables. A citizen's message (留言) is named here and taken
+into a ticket by voicemail.jobs. It deletes the AstDB entry only after the commit:
 running it twice writes nothing twice.
 """
 from __future__ import annotations
@@ -31,7 +32,7 @@ FAMILY = "hotline_unrecorded"
 # older dialplan have only the first nine
 FIELDS = ("arrived", "ended", "caller", "dialed", "trace", "member", "recording", "cause", "linkedid",
           "fallback", "queue", "queue_start", "agent_answered", "transfer_kind", "dial_status",
-          "transfer_answered", "end_reason")
+          "transfer_answered", "end_reason", "voicemail", "voicemail_at")
 OLD_FIELD_COUNT = 9
 
 
@@ -68,7 +69,8 @@ def record(session, uniqueid: str, facts: dict[str, str]) -> None:
         ended_at=ended, cause=facts["cause"], end_reason=facts["end_reason"], fallback=facts["fallback"] == "1",
         queue=facts["queue"], queue_start=facts["queue_start"], agent_answered=facts["agent_answered"],
         transfer_kind=facts["transfer_kind"], dial_status=facts["dial_status"],
-        transfer_answered=facts["transfer_answered"]), agent=agent or call.agent)
+        transfer_answered=facts["transfer_answered"], voicemail=facts["voicemail"],
+        voicemail_at=facts["voicemail_at"]), agent=agent or call.agent)
 
 
 def reconcile(settings: Settings, session_factory) -> int:

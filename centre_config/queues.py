@@ -15,7 +15,7 @@ NAME = r"[a-z0-9][a-z0-9_-]{0,63}"
 # app_queue's strategies (Asterisk 22 apps/app_queue.c)
 STRATEGIES = ("ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "linear", "wrandom", "rrordered")
 NUMBERS = {  # field → (low, high, default for a new queue)
-    "max_wait_seconds": (5, 3600, 120),            # longest wait before the overflow queue
+    "max_wait_seconds": (5, 3600, 120),            # longest wait: then the overflow queue, or voicemail offered
     "ring_timeout_seconds": (5, 120, 15),          # ring one agent at most this long
     "wrapup_seconds": (0, 600, 15),
     "announce_frequency_seconds": (0, 600, 45),    # position announcement (排队播报) every … s

@@ -67,6 +67,12 @@ class Settings:
     dialer_pacing_ms: int = 500          # at least this long between two originates
     callback_window: str = "08:00-21:00"  # centre time in which callbacks are dialed (回拨时段)
     callback_min_abandon_s: int = 5      # shorter abandons (misdials) get no callback
+    voicemail_max_s: int = 120           # 留言: the longest message (Record() maxduration)
+    voicemail_min_s: int = 2             # a shorter message is dropped (logged, counted on the call)
+    voicemail_silence_s: int = 5         # Record() ends after this much silence
+    voicemail_silent_below_db: int = -50  # a message whose RMS level stays under this (dBFS) is silent: dropped
+    voicemail_no_agent_wait_s: int = 30  # no agent logged in to the queue: voicemail offered after this wait
+    voicemail_topic: str = "other-policy"  # the topic a voicemail ticket gets until an agent who listened changes it
     load_trunk_port: int = 0             # `hotline load`: a second trunk for the load generator's callers
                                          # from 127.0.0.1 this port (same context as the carrier); 0 = off
     agi_timing: bool = False             # the FastAGI server logs each handler's time ("AGI timing")
@@ -103,6 +109,12 @@ class Settings:
             dialer_pacing_ms=_count(env, "HOTLINE_DIALER_PACING_MS", 500),
             callback_window=env.get("HOTLINE_CALLBACK_WINDOW") or "08:00-21:00",
             callback_min_abandon_s=_count(env, "HOTLINE_CALLBACK_MIN_ABANDON_S", 5),
+            voicemail_max_s=_positive(env, "HOTLINE_VOICEMAIL_MAX_S", 120),
+            voicemail_min_s=_count(env, "HOTLINE_VOICEMAIL_MIN_S", 2),
+            voicemail_silence_s=_positive(env, "HOTLINE_VOICEMAIL_SILENCE_S", 5),
+            voicemail_silent_below_db=_decibels(env, "HOTLINE_VOICEMAIL_SILENT_BELOW_DB", -50),
+            voicemail_no_agent_wait_s=_count(env, "HOTLINE_VOICEMAIL_NO_AGENT_WAIT_S", 30),
+            voicemail_topic=env.get("HOTLINE_VOICEMAIL_TOPIC") or "other-policy",
             load_trunk_port=_count(env, "HOTLINE_LOAD_TRUNK_PORT", 0),
             agi_timing=_flag(env, "HOTLINE_AGI_TIMING"),
         )
@@ -129,6 +141,12 @@ class Settings:
             "HOTLINE_DIALER_PACING_MS": str(self.dialer_pacing_ms),
             "HOTLINE_CALLBACK_WINDOW": self.callback_window,
             "HOTLINE_CALLBACK_MIN_ABANDON_S": str(self.callback_min_abandon_s),
+            "HOTLINE_VOICEMAIL_MAX_S": str(self.voicemail_max_s),
+            "HOTLINE_VOICEMAIL_MIN_S": str(self.voicemail_min_s),
+            "HOTLINE_VOICEMAIL_SILENCE_S": str(self.voicemail_silence_s),
+            "HOTLINE_VOICEMAIL_SILENT_BELOW_DB": str(self.voicemail_silent_below_db),
+            "HOTLINE_VOICEMAIL_NO_AGENT_WAIT_S": str(self.voicemail_no_agent_wait_s),
+            "HOTLINE_VOICEMAIL_TOPIC": self.voicemail_topic,
             "HOTLINE_SOFTPHONE_NETWORK": self.softphone_network,
             "HOTLINE_SIP_BLOCK_AFTER": str(self.sip_block_after),
             "HOTLINE_SIP_BLOCK_WINDOW": str(self.sip_block_window),
@@ -219,6 +237,20 @@ def _count(env: dict[str, str], name: str, default: int) -> int:
 def current_settings() -> Settings:
     """The settings of this process (long-running services read them once)."""
     return Settings.from_env()
+
+
+def _decibels(env: dict[str, str], name: str, default: int) -> int:
+    """A level in dBFS: a whole number at or below 0 (-50, or 50 read as -50)."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        from hotline.errors import HotlineError
+
+        raise HotlineError(f"{name}={raw!r} is not a level in dBFS", f"set {name} to e.g. {default}") from None
+    return -abs(value)
 
 
 def _positive(env: dict[str, str], name: str, default: int) -> int:

@@ -29,7 +29,7 @@ PAUSE_DIGITS = {"1": "break", "2": "training", "3": "meeting", "4": "wrapup"}
 ROUTE = "HOTLINE_ROUTE"
 QUEUE = "HOTLINE_QUEUE"                     # Asterisk queue name to wait in
 QUEUE_OPTIONS = "HOTLINE_QUEUE_OPTIONS"     # Queue() options, e.g. "t"
-QUEUE_TIMEOUT = "HOTLINE_QUEUE_TIMEOUT"     # seconds before overflow; empty = wait for an agent
+QUEUE_TIMEOUT = "HOTLINE_QUEUE_TIMEOUT"     # the wait's limit: then overflow, or voicemail offered; empty = none
 OVERFLOW_QUEUE = "HOTLINE_OVERFLOW_QUEUE"   # where a caller goes after QUEUE_TIMEOUT
 LINE = "HOTLINE_LINE"                       # the configured line the citizen dialed
 LINE_MAX_CALL = "HOTLINE_LINE_MAX_CALL"     # the line's longest call in seconds; empty = the centre's default
@@ -58,6 +58,14 @@ TRANSFER_KIND = "HOTLINE_TRANSFER_KIND"     # what an answered transfer means: t
 # --- after the call and callbacks (extensions_after_call.conf, callbacks/dialer.py) ------
 CALLBACK_ATTEMPT = "HOTLINE_CALLBACK_ATTEMPT"   # inherited: the dialer's attempt (= Originate ChannelId)
 CALLBACK_AGENT = "HOTLINE_CALLBACK_AGENT"       # one-click: the endpoint of the agent who clicked, rung first
+
+# --- voicemail (留言, extensions_voicemail.conf, voicemail/) ------------------------------
+VOICEMAIL = "HOTLINE_VOICEMAIL"             # the file Record() writes the citizen's message to
+VOICEMAIL_AT = "HOTLINE_VOICEMAIL_AT"       # epoch.ms the voicemail route began: a queued caller's wait ends
+VOICEMAIL_ROUTE = "voicemail"               # route: context hotline-route-voicemail
+VOICEMAIL_KEY = "8"                         # the key that asks for it: main menu, and the offer after a long wait
+VOICEMAIL_CHOICE = "HOTLINE_VOICEMAIL_CHOICE"  # dialplan: the key read on the offer after a long wait
+WAIT_LIMIT = "HOTLINE_WAIT_LIMIT"           # dialplan: the Queue() timeout in force (the queue's, or no-agent's)
 
 # --- agents' feature codes (extensions_agents.conf, handler agent_queues) -------
 AGENT_QUEUES = "HOTLINE_AGENT_QUEUES"       # "12345:0&overflow:0": queues and penalties an agent joins

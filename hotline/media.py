@@ -1,8 +1,10 @@
 """Sound files the hotline generates for itself (no binary media in the repo)."""
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.errors import HotlineError
@@ -41,3 +43,33 @@ def convert_upload(source: Path, target: Path, *, max_seconds: int) -> None:
     if done.returncode != 0:
         raise HotlineError(f"the sound could not be converted: {done.stderr.strip()[:200]}",
                            "upload a WAV file (any rate, mono or stereo)")
+
+
+@dataclass(frozen=True)
+class AudioStats:
+    """What sox says about a sound file: its length and how loud it is."""
+
+    seconds: float
+    rms: float                 # RMS amplitude, 0 … 1 (full scale)
+
+    @property
+    def rms_db(self) -> float:
+        """The RMS level in dBFS; digital silence is -inf."""
+        return 20 * math.log10(self.rms) if self.rms > 0 else float("-inf")
+
+
+def audio_stats(path: Path) -> AudioStats:
+    """Length and RMS level of a sound file (``sox FILE -n stat``); HotlineError if sox cannot read it."""
+    if not shutil.which("sox"):
+        raise HotlineError("sox is missing: the sound cannot be measured", "apt-get install -y sox")
+    done = subprocess.run(["sox", str(path), "-n", "stat"], capture_output=True, text=True, timeout=60)
+    values: dict[str, str] = {}
+    for row in done.stderr.splitlines():   # sox writes stat's table to stderr
+        name, sep, value = row.partition(":")
+        if sep:
+            values[name.strip()] = value.strip()
+    try:
+        return AudioStats(seconds=float(values["Length (seconds)"]), rms=float(values["RMS     amplitude"]))
+    except (KeyError, ValueError):
+        raise HotlineError(f"sox could not measure {path.name}: {done.stderr.strip()[:200]}",
+                           "is it a sound file? (sox FILE -n stat)") from None

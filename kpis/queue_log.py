@@ -285,7 +285,10 @@ def _compare_call(call, p: QueuePassage, settings: KpiSettings, service_level: i
                            "app_queue logged no end for the call: the file was read before the line was "
                            "written, or Asterisk stopped during the call")]
     answered = call.answered_at is not None
-    mine = "answered" if answered else ("abandoned" if call.outcome == "abandoned" else "exited")
+    # a caller who left the queue for voicemail (留言) exited it (EXITWITHTIMEOUT), even when the message
+    # was then dropped and the record says abandoned
+    gave_up_in_queue = call.outcome == "abandoned" and not call.voicemail_file
+    mine = "answered" if answered else ("abandoned" if gave_up_in_queue else "exited")
     if mine != p.outcome:
         out.append(Difference(uid, "outcome", mine, p.outcome,
                               "the record and app_queue disagree on how the call left the queue"))

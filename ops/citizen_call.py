@@ -27,6 +27,8 @@ class CitizenCall:
     answer_timeout: float = 20.0
     rating: str = ""               # keys for the rating after the agent hangs up (一次一评)
     rating_delay: float = 0.0      # seconds after the DTMF (or the answer) before the rating keys
+    speak: float = 0.0             # seconds the citizen "speaks" (a tone) after the DTMF: a voicemail (留言)
+    speak_delay: float = 0.0       # seconds after the DTMF before speaking (the prompt and the beep)
 
 
 def carrier_ami(settings: Settings) -> AmiClient:
@@ -47,7 +49,8 @@ def originate(ami: AmiClient, call: CitizenCall, trace_id: str) -> str:
         Async="true",
         Variable=[f"__TRACE={trace_id}", f"__CITIZEN={call.caller}", f"DTMF={call.dtmf}",
                   f"DTMF_DELAY={call.dtmf_delay if call.dtmf else 0}", f"HANGUP_AFTER={call.hangup_after}",
-                  f"RATING={call.rating}", f"RATING_DELAY={call.rating_delay}"],
+                  f"RATING={call.rating}", f"RATING_DELAY={call.rating_delay}", f"SPEAK={call.speak}",
+                  f"SPEAK_DELAY={call.speak_delay}"],
     )
     if reply.get("Response") != "Success":
         raise HotlineError(f"the carrier refused to originate: {reply.get('Message')}")
@@ -60,7 +63,8 @@ def place_call(settings: Settings, session_factory, call: CitizenCall, *, timeou
     from db.repositories import calls as call_repo
 
     trace_id = uuid.uuid4().hex
-    timeout = timeout or (call.answer_timeout + call.dtmf_delay + call.rating_delay + call.hangup_after + 30)
+    timeout = timeout or (call.answer_timeout + call.dtmf_delay + call.rating_delay + call.speak_delay + call.speak
+                         + call.hangup_after + 30)
     deadline = time.monotonic() + timeout
     with carrier_ami(settings) as ami:
         action_id = originate(ami, call, trace_id)

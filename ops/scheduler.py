@@ -29,6 +29,7 @@ log = logging.getLogger("ops.scheduler")
 # (interval seconds, function path)
 PERIODIC: list[tuple[int, str]] = [
     (30, "calls.jobs.record_unrecorded_calls"),
+    (30, "voicemail.jobs.take_pending_voicemails"),   # 留言 of calls recorded late → tickets, callbacks
     (3600, "calls.jobs.close_stale_calls_now"),
     (86400, "calls.jobs.rotate_cdr_now"),          # the PBX's minimal CDR file (calls/cdr.py)
     # tickets: 签收催办 reminders, 逾期督办 escalation, and the notification sweep

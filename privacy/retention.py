@@ -2,6 +2,7 @@
 
 ``HOTLINE_RETENTION_RECORDING_DAYS`` (default 180): a call's recording is
 deleted that many days after the call; the call record stays, without it.
+A citizen's message (留言, ``voicemail_file``) is a recording too and goes the same way.
 ``HOTLINE_RETENTION_CALL_DAYS`` (default 730): the call record itself (the
 citizen's number, times, path through the IVR) is deleted, with its link to
 tickets. 0 keeps them forever. A call linked to a ticket that is still being
@@ -17,7 +18,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Call, Ticket, TicketState, ticket_calls
@@ -67,7 +68,8 @@ def _not_in_open_ticket():
 
 
 def _recordings_due(cutoff: dt.datetime):
-    return (select(Call).where(Call.recording_file.is_not(None), Call.arrived_at < cutoff, _not_in_open_ticket())
+    return (select(Call).where(or_(Call.recording_file.is_not(None), Call.voicemail_file.is_not(None)),
+                               Call.arrived_at < cutoff, _not_in_open_ticket())
             .order_by(Call.id).limit(BATCH))
 
 
@@ -90,6 +92,10 @@ def _drop_recording(call: Call, folder: Path, done: dict[str, int]) -> None:
         if _delete_inside(Path(call.recording_file), folder):
             done["files"] += 1
         call.recording_file = None
+    if call.voicemail_file:
+        if _delete_inside(Path(call.voicemail_file), folder):
+            done["files"] += 1
+        call.voicemail_file = None
 
 
 def _delete_inside(path: Path, folder: Path) -> bool:
@@ -108,6 +114,8 @@ def _sweep_folder(folder: Path, cutoff: dt.datetime, factory) -> int:
     with factory() as session:
         kept = {str(Path(p).resolve()) for p in session.scalars(select(Call.recording_file).where(
             Call.recording_file.is_not(None)))}
+        kept |= {str(Path(p).resolve()) for p in session.scalars(select(Call.voicemail_file).where(
+            Call.voicemail_file.is_not(None)))}
     removed = 0
     for path in folder.rglob("*"):
         if path.is_file() and path.stat().st_mtime < limit and str(path.resolve()) not in kept:

@@ -28,6 +28,7 @@ URGENCY = {TicketUrgency.normal: "一般", TicketUrgency.urgent: "紧急", Ticke
 CHANNEL = {
     TicketChannel.phone: "电话", TicketChannel.web: "网站", TicketChannel.sms: "短信",
     TicketChannel.wechat: "微信", TicketChannel.mailbox: "市长信箱",
+    TicketChannel.voicemail: "留言",
 }
 SATISFACTION = {
     Satisfaction.very_satisfied: "非常满意", Satisfaction.satisfied: "满意",

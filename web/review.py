@@ -139,8 +139,22 @@ def recording(call_id: int):
     call = tv.db().get(Call, call_id)
     if call is None or not call.recording_file:
         abort(404, description="this call has no recording")
+    return _recording_file(call.recording_file)
+
+
+@bp.get("/voicemails/<int:call_id>")
+@login_required(*CENTRE)
+def voicemail(call_id: int):
+    """The message a citizen left (留言) on a call, only from the installation's recordings folder."""
+    call = tv.db().get(Call, call_id)
+    if call is None or not call.voicemail_file or call.voicemail_status not in ("kept", "error"):
+        abort(404, description="this call has no voicemail")
+    return _recording_file(call.voicemail_file)
+
+
+def _recording_file(name: str):
     folder = current_app.config["HOTLINE_SETTINGS"].recordings_dir.resolve()
-    path = Path(call.recording_file).resolve()
+    path = Path(name).resolve()
     if not path.is_relative_to(folder) or not path.is_file():
         abort(404, description="the recording file is not in the recordings folder (yet)")
     return send_file(path, mimetype="audio/wav")

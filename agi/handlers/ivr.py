@@ -11,12 +11,13 @@ from agi.ivr_channel import AgiChannel
 from agi.request import AgiRequest
 from agi.routing import SELF_SERVED, TRANSFERRED, Route, queue_route
 from db.repositories import calls as call_repo
-from hotline.dialplan import ENGLISH_QUEUE, MAIN_QUEUE
+from hotline.dialplan import ENGLISH_QUEUE, MAIN_QUEUE, VOICEMAIL_ROUTE
 from ivr.engine import run_menu
 
 PROGRESS_SERVICE = "progress"   # menu option {action: self_service, service: progress} → route "progress"
 FAQ_ROUTE = "faq"               # menu option {action: faq, count: N} → route "faq" (agi/handlers/faq.py)
 CONTRIBUTIONS_SERVICE = "contributions"   # 社保缴费查询 (agi/handlers/contributions.py) → route "contributions"
+VOICEMAIL_SERVICE = "voicemail"  # {action: self_service, service: voicemail} → route "voicemail" (留言)
 
 
 def handle(req: AgiRequest) -> None:
@@ -48,6 +49,8 @@ def route_for(req: AgiRequest, config, result, line) -> Route:
     # 工单查询 (agi/handlers/progress.py), 社保缴费查询 (agi/handlers/contributions.py): their own routes
     if result.action == "self_service" and result.target in (PROGRESS_SERVICE, CONTRIBUTIONS_SERVICE):
         return Route(result.target, queue=result.queue or MAIN_QUEUE, line=line, language=language)
+    if result.action == "self_service" and result.target == VOICEMAIL_SERVICE:   # extensions_voicemail.conf
+        return Route(VOICEMAIL_ROUTE, queue=result.queue or MAIN_QUEUE, line=line, language=language)
     if result.action == "self_service":
         if line is not None and line.transfer_target:
             return Route("transfer", line=line, transfer_target=line.transfer_target, transfer_kind=SELF_SERVED,

@@ -29,6 +29,7 @@ class CallOutcome(enum.StrEnum):
     emergency = "emergency"        # transferred to 110/119/120/122
     self_served = "self_served"    # finished in the department's self-service
     fallback = "fallback"          # Python was unreachable; dialplan's own route
+    voicemail = "voicemail"        # 留言: no agent, the citizen left a message (→ intake ticket, call back)
     unknown = "unknown"            # 未知: the end was never seen (stale record); left out of service levels
 
 
@@ -67,6 +68,11 @@ class Call(Base):
     # None = not asked, or no valid key (never taken as "satisfied")
     rating: Mapped[int | None]
     rating_offered_at: Mapped[dt.datetime | None]   # the agent hung up and the survey started
+    # 留言 (voicemail/): the message the citizen recorded (Record()), its length, and what became of it:
+    # None = not looked at yet; kept (→ ticket) | too_short | silent | missing (dropped, file removed) | error
+    voicemail_file: Mapped[str | None] = mapped_column(String(512))
+    voicemail_seconds: Mapped[float | None]
+    voicemail_status: Mapped[str | None] = mapped_column(String(16))
 
     line: Mapped[Line | None] = relationship()
     department: Mapped[Department | None] = relationship()

@@ -31,6 +31,7 @@ class TicketChannel(enum.StrEnum):
     sms = "sms"
     wechat = "wechat"
     mailbox = "mailbox"      # 市长信箱
+    voicemail = "voicemail"  # 留言: a message left on the hotline (voicemail/)
 
 
 class TicketCategory(enum.StrEnum):

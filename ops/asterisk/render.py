@@ -76,6 +76,8 @@ def pbx_context(settings: Settings, agents: list[dict], queues: list[dict],
         "trace_header": TRACE_HEADER,
         "default_language": "en",
         "limits": CALL_LIMITS,
+        "voicemail": {"max_s": settings.voicemail_max_s, "silence_s": settings.voicemail_silence_s,
+                      "no_agent_wait_s": settings.voicemail_no_agent_wait_s},
     }
 
 

@@ -47,15 +47,19 @@ def status() -> None:
 @click.option("--rating", default="", help="keys the citizen presses for the rating after the agent hangs up")
 @click.option("--rating-delay", default=0.0, show_default=True,
               help="seconds after the keys (or the answer) before the rating keys")
+@click.option("--speak", default=0.0, show_default=True,
+              help="seconds the citizen speaks (a tone) after the keys, e.g. a voicemail")
+@click.option("--speak-delay", default=0.0, show_default=True, help="seconds after the keys before speaking")
 def call(number: str, caller: str, dtmf: str, dtmf_delay: float, hangup_after: float, rating: str,
-         rating_delay: float) -> None:
+         rating_delay: float, speak: float, speak_delay: float) -> None:
     """Place a real SIP call to NUMBER from the carrier simulator; print the call record as JSON."""
     from ops.citizen_call import CitizenCall, place_call
 
     settings = common.settings()
     record = place_call(settings, common.session_factory(settings),
                         CitizenCall(number=number, caller=caller, dtmf=dtmf, dtmf_delay=dtmf_delay,
-                                    hangup_after=hangup_after, rating=rating, rating_delay=rating_delay))
+                                    hangup_after=hangup_after, rating=rating, rating_delay=rating_delay,
+                                    speak=speak, speak_delay=speak_delay))
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
 
 

@@ -44,7 +44,9 @@ def test_main_menu_is_short():
     assert main.options["9"] == Option("language", language="en", prompt="english-desk")
     assert main.options["2"] == Option("self_service", service="progress")   # 工单查询 (issue 13)
     assert main.options["3"] == Option("faq", count=5)                          # 电话常见问题 (issue 13)
-    assert len(main.options) <= 6     # agent (1, 0), progress (2), FAQ (3), English (9), repeat (*): one level only
+    assert main.options["8"] == Option("self_service", service="voicemail")  # 留言 (issue 12)
+    # agent (1, 0), progress (2), FAQ (3), voicemail (8), English (9), repeat (*): one level only
+    assert len(main.options) <= 7
 
 
 def test_keys_written_as_numbers_are_accepted(tmp_path):

@@ -16,7 +16,7 @@ FLOORS = [
     ["hotline"],
     ["db"],
     ["accounts", "callbacks", "calls", "centre_config", "dispatch_suggest", "ivr", "knowledge", "kpis", "privacy",
-     "queue_logic", "reports", "selfservice", "tickets"],     # domain
+     "queue_logic", "reports", "selfservice", "tickets", "voicemail"],     # domain
     ["agi"],
     ["web"],
     ["ops"],
@@ -26,6 +26,7 @@ DOMAIN_USES: dict[str, set[str]] = {
     "dispatch_suggest": {"tickets"},   # its synthetic history is written through the real ticket workflow
     "centre_config": {"ivr"},          # menus are checked with ivr.menu's own loader; the no-menu switch is ivr's
     "reports": {"kpis"},               # a report prints the KPI tables, and counts over kpis' centre-time periods
+    "voicemail": {"tickets", "callbacks"},  # 留言: a message becomes an intake ticket and a callback request
 }
 
 FLOOR_OF = {pkg: level for level, pkgs in enumerate(FLOORS) for pkg in pkgs}

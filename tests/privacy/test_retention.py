@@ -113,3 +113,22 @@ def test_settings_name_the_retention(tmp_path):
     assert (settings.retention_recording_days, settings.retention_call_days) == (90, 365)
     assert Settings.from_env(settings.to_env()).retention_call_days == 365
     assert Settings.from_env({"HOTLINE_RUN_DIR": str(tmp_path)}).retention_recording_days == 180
+
+
+def test_a_voicemail_is_a_recording_too_kept_while_its_ticket_is_open(setup):
+    """留言: the message file goes with the recordings' retention, never as an orphan of an open ticket."""
+    url, factory, folder = setup
+    paths = {}
+    for name, ticket_state in (("vm-open", "intake"), ("vm-done", None)):
+        add_call(factory, folder, name, 200, ticket_state=ticket_state)
+        paths[name] = folder / f"{name}-message.wav"
+        paths[name].write_bytes(b"RIFF")
+        os.utime(paths[name], ((NOW - dt.timedelta(days=200)).timestamp(),) * 2)
+        with session_scope(factory) as s:
+            s.scalar(select(Call).where(Call.uniqueid == name)).voicemail_file = str(paths[name])
+    done = purge_expired_records(url, folder, recording_days=180, call_days=730, now=NOW)
+    assert done["orphan_files"] == 0 and done["files"] == 2       # vm-done's call recording and its message
+    assert paths["vm-open"].exists() and not paths["vm-done"].exists()
+    with factory() as s:
+        files = {c.uniqueid: c.voicemail_file for c in s.scalars(select(Call).where(Call.uniqueid.like("vm-%")))}
+    assert files == {"vm-open": str(paths["vm-open"]), "vm-done": None}

@@ -65,11 +65,12 @@ def test_line_outside_its_active_window_is_not_tagged(server, place_call, sessio
 
 
 def test_overflow_queue_and_its_timeout_are_given_to_the_dialplan(server, place_call, session_factory):
+    """The wait's limit goes with every queue: then the overflow queue, or voicemail offered (留言)."""
     ch = inbound(place_call, server, "12345")
     from db.models import Queue
     with session_factory() as s:
         main = s.query(Queue).filter_by(name="12345").one()
-        expected_timeout = str(main.max_wait_seconds) if main.overflow_queue else ""
+        expected_timeout = str(main.max_wait_seconds)
         expected_overflow = main.overflow_queue.name if main.overflow_queue else ""
     assert ch.decision[v.OVERFLOW_QUEUE] == expected_overflow
     assert ch.decision[v.QUEUE_TIMEOUT] == expected_timeout
@@ -129,7 +130,7 @@ def test_fallback_call_unknown_to_python_gets_a_record_at_hangup(server, place_c
 def test_a_record_made_at_hangup_keeps_the_dialplans_trace_arrival_recording_and_line(server, place_call,
                                                                                        session_factory):
     """Python hung or was away when the call arrived: the dialplan's own facts make the record whole."""
-    argv = ["16", "", "1", "", "", "", "", "12345", "", "", "", "trace-77", "1796000000", "/rec/77.wav"]
+    argv = ["16", "", "1", "", "", "", "", "12345", "", "", "", "", "", "trace-77", "1796000000", "/rec/77.wav"]
     place_call(server, "hangup", argv, env={"agi_uniqueid": "1700009999.2", "agi_dnid": "12315",
                                             "agi_extension": "12315"})
     with session_factory() as s:
