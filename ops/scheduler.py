@@ -40,6 +40,9 @@ PERIODIC: list[tuple[int, str]] = [
     (86400, "dispatch_suggest.jobs.retrain_now"),
     # 逐步整合: staged configuration changes (a line merged on 2027-01-01) applied when due
     (30, "centre_config.jobs.apply_staged_changes"),
+    # 指标汇总: KPI roll-ups of the days that changed, and yesterday once over; nightly yesterday again in full
+    (300, "kpis.rollup_build.roll_dirty_now"),
+    (86400, "kpis.rollup_build.roll_yesterday_now"),
 ]
 PERIODIC_JOB_TIMEOUT = 900   # seconds; retraining on a large history takes minutes
 CRON_HEARTBEAT = 5       # seconds between the cron scheduler's heartbeats (and its longest sleep)
