@@ -7,6 +7,9 @@
 ``--keep`` leaves the generated database in place and prints its URL; ``--url`` times an
 existing one (generated before with ``--keep``) without generating again, so a change can be
 timed before and after on the same data. ``--only`` keeps the pages whose label contains the text.
+``--rollup`` rolls the year up first (``kpis.rollup_build.roll_range``, as ``hotline kpis rollup
+--from 2025-01-01 --to 2025-12-31`` does) and prints how long that took; without it the KPI pages
+read the base tables only.
 
 A throw-away database (PostgreSQL: a fresh database on HOTLINE_BENCH_PG_URL, default the local
 server as root over its socket; or SQLite in a temp folder), migrated, seeded, then
@@ -83,6 +86,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="leave the generated database in place")
     parser.add_argument("--url", help="time this database (generated before with --keep); no generation")
     parser.add_argument("--only", help="time only the pages whose label contains this text")
+    parser.add_argument("--rollup", action="store_true", help="roll the year's KPIs up before timing")
     parser.add_argument("--generate-only", action="store_true", help="generate (with --keep), time nothing")
     args = parser.parse_args()
     run_dir = Path(tempfile.mkdtemp(prefix="hotline-bench-reports-"))
@@ -133,6 +137,15 @@ def run(url: str, run_dir: Path, args) -> None:
               flush=True)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
         c.execute(text("ANALYZE"))
+    if getattr(args, "rollup", False):
+        import datetime as dt
+
+        from kpis.rollup_build import roll_range
+        started = time.perf_counter()
+        done = roll_range(factory, dt.date(2025, 1, 1), dt.date(2025, 12, 31), "Asia/Shanghai")
+        print(f"roll-up of 2025: {done} in {time.perf_counter() - started:.1f} s", flush=True)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text("ANALYZE"))
     engine.dispose()
     if args.generate_only:
         return
