@@ -50,6 +50,8 @@ UNSETTLED = Index("ix_tickets_unsettled", Ticket.created_at,
 CALLS, TICKETS = "calls", "tickets"
 REPEAT_DAYS_MAX = 365        # kpis.settings LIMITS: a ticket can make later tickets repeats this far ahead
 ZONE_SPAN = (dt.timedelta(hours=-12), dt.timedelta(hours=14))  # every centre day a UTC instant can be in
+EARLIEST_END = dt.timedelta(hours=14)  # a centre day ends no earlier than its UTC midnight − 14 h
+ROLL_GRACE = dt.timedelta(hours=1)     # the longest a writing transaction is expected to stay open
 
 
 class KpiCallDaily(Base):
@@ -128,15 +130,25 @@ class KpiDirtyDay(Base):
 # --- marking dirty days --------------------------------------------------------------------------------
 
 def _days_of(instant: dt.datetime | None, through: int = 0) -> set[dt.date]:
-    """Every centre day ``instant`` can fall on (any UTC offset), and ``through`` days after (repeat windows).
+    """Every centre day ``instant`` can fall on (any UTC offset), and ``through`` days after (repeat windows),
+    leaving out the days that cannot be rolled up within the next hour.
 
-    Days after tomorrow (UTC) are left out: they cannot have been rolled up before this transaction commits.
+    A day is rolled up only once it is over in centre time, and no centre day ends before 14:00 the day
+    before in UTC (UTC+14). Writes of the current day before then (the AGI's call records, most of the
+    day) write no marker at all, so they never wait on each other's marker row; a transaction open for over
+    an hour across that point is the one case left, and the nightly full roll of yesterday covers it.
     """
     if instant is None:
         return set()
     first, last = (instant + ZONE_SPAN[0]).date(), (instant + ZONE_SPAN[1]).date() + dt.timedelta(days=through)
-    last = min(last, dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1))
-    return {first + dt.timedelta(days=n) for n in range((last - first).days + 1)}
+    soon = dt.datetime.now(dt.UTC).replace(tzinfo=None) + ROLL_GRACE
+    days = set()
+    for n in range((last - first).days + 1):
+        day = first + dt.timedelta(days=n)
+        if dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) - EARLIEST_END > soon:
+            break
+        days.add(day)
+    return days
 
 
 def _values(obj, name: str) -> list:
@@ -206,7 +218,7 @@ def _mark_dirty_days(session: Session, _context, _instances) -> None:
     session.execute(statement)
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_marks(session: Session) -> None:
+@event.listens_for(Session, "after_transaction_end")
+def _forget_marks(session: Session, _transaction) -> None:
+    # any end, a savepoint's too: a marker rolled back with a savepoint must be written again
     session.info.pop("kpi_dirty_marked", None)

@@ -296,3 +296,16 @@ def test_the_rollup_command(database_url, session_factory, tmp_path):
         with session_factory() as s:
             s.query(KpiRollupDay).delete()
             s.commit()
+
+
+def test_only_days_that_can_be_rolled_up_soon_get_a_marker():
+    from db.models.kpis import _days_of
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    for day in _days_of(now):   # a day gets a marker only if it can be over somewhere within the hour
+        assert dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) - dt.timedelta(hours=14) \
+            <= now + dt.timedelta(hours=1)
+    assert _days_of(now + dt.timedelta(days=3)) == set()
+    old = now - dt.timedelta(days=100)
+    assert {old.date(), (old + dt.timedelta(days=30)).date()} <= _days_of(old, through=365)
+    assert max(_days_of(old, through=365)) <= now.date() + dt.timedelta(days=1)
