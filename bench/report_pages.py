@@ -6,7 +6,7 @@
 
 ``--keep`` leaves the generated database in place and prints its URL; ``--url`` times an
 existing one (generated before with ``--keep``) without generating again, so a change can be
-timed before and after on the same data. ``--only`` keeps the pages whose label contains the text.
+timed before and after on the same data. ``--only``/``--skip`` (repeatable) keep or leave out the pages whose label contains the text.
 ``--rollup`` rolls the year up first (``kpis.rollup_build.roll_range``, as ``hotline kpis rollup
 --from 2025-01-01 --to 2025-12-31`` does) and prints how long that took; without it the KPI pages
 read the base tables only.
@@ -85,7 +85,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="leave the generated database in place")
     parser.add_argument("--url", help="time this database (generated before with --keep); no generation")
-    parser.add_argument("--only", help="time only the pages whose label contains this text")
+    parser.add_argument("--only", action="append", help="time only the pages whose label contains this text")
+    parser.add_argument("--skip", action="append", help="leave out the pages whose label contains this text")
     parser.add_argument("--rollup", action="store_true", help="roll the year's KPIs up before timing")
     parser.add_argument("--generate-only", action="store_true", help="generate (with --keep), time nothing")
     args = parser.parse_args()
@@ -163,7 +164,8 @@ def run(url: str, run_dir: Path, args) -> None:
     worst = 0.0
     print("| page | p50 ms | p95 ms | rows |\n|---|---:|---:|---:|")
     for role, what, path in PAGES:
-        if args.only and args.only not in what:
+        if (args.only and not any(text in what for text in args.only)) or \
+                (args.skip and any(text in what for text in args.skip)):
             continue
         client = clients[role]
         assert client.get(path).status_code == 200, path  # warm-up
