@@ -22,6 +22,8 @@ index that holds only them.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Date, DateTime, Float, Index, Integer, String, event, inspect, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -49,8 +51,6 @@ UNSETTLED = Index("ix_tickets_unsettled", Ticket.created_at,
 
 CALLS, TICKETS = "calls", "tickets"
 REPEAT_DAYS_MAX = 365        # kpis.settings LIMITS: a ticket can make later tickets repeats this far ahead
-ZONE_SPAN = (dt.timedelta(hours=-12), dt.timedelta(hours=14))  # every centre day a UTC instant can be in
-EARLIEST_END = dt.timedelta(hours=14)  # a centre day ends no earlier than its UTC midnight − 14 h
 ROLL_GRACE = dt.timedelta(hours=1)     # the longest a writing transaction is expected to stay open
 
 
@@ -129,23 +129,32 @@ class KpiDirtyDay(Base):
 
 # --- marking dirty days --------------------------------------------------------------------------------
 
-def _days_of(instant: dt.datetime | None, through: int = 0) -> set[dt.date]:
-    """Every centre day ``instant`` can fall on (any UTC offset), and ``through`` days after (repeat windows),
-    leaving out the days that cannot be rolled up within the next hour.
+def centre_zone() -> ZoneInfo:
+    """The centre's time zone (``HOTLINE_TIMEZONE``, as ``hotline.config`` reads it): roll-up days are its days."""
+    try:
+        return ZoneInfo(os.environ.get("HOTLINE_TIMEZONE") or "Asia/Shanghai")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Asia/Shanghai")
 
-    A day is rolled up only once it is over in centre time, and no centre day ends before 14:00 the day
-    before in UTC (UTC+14). Writes of the current day before then (the AGI's call records, most of the
-    day) write no marker at all, so they never wait on each other's marker row; a transaction open for over
-    an hour across that point is the one case left, and the nightly full roll of yesterday covers it.
+
+def _days_of(instant: dt.datetime | None, through: int = 0) -> set[dt.date]:
+    """The centre day of ``instant`` (naive UTC) and ``through`` days after (repeat windows), leaving out the
+    days that cannot be rolled up within the next hour.
+
+    A day is rolled up only once it is over in centre time. Writes of the current day before its last hour
+    (the AGI's call records, nearly all day) write no marker at all, so they never wait on each other's
+    marker row; a transaction open across that hour and past midnight is the one case left, and the
+    nightly full roll of yesterday covers it.
     """
     if instant is None:
         return set()
-    first, last = (instant + ZONE_SPAN[0]).date(), (instant + ZONE_SPAN[1]).date() + dt.timedelta(days=through)
-    soon = dt.datetime.now(dt.UTC).replace(tzinfo=None) + ROLL_GRACE
+    zone = centre_zone()
+    first = instant.replace(tzinfo=dt.UTC).astimezone(zone).date()
+    soon = dt.datetime.now(zone).replace(tzinfo=None) + ROLL_GRACE
     days = set()
-    for n in range((last - first).days + 1):
+    for n in range(through + 1):
         day = first + dt.timedelta(days=n)
-        if dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) - EARLIEST_END > soon:
+        if dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) > soon:
             break
         days.add(day)
     return days

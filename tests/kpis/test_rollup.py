@@ -298,14 +298,21 @@ def test_the_rollup_command(database_url, session_factory, tmp_path):
             s.commit()
 
 
-def test_only_days_that_can_be_rolled_up_soon_get_a_marker():
+def test_only_days_that_can_be_rolled_up_soon_get_a_marker(monkeypatch):
+    from zoneinfo import ZoneInfo
+
     from db.models.kpis import _days_of
 
+    monkeypatch.setenv("HOTLINE_TIMEZONE", "Asia/Shanghai")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    for day in _days_of(now):   # a day gets a marker only if it can be over somewhere within the hour
-        assert dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) - dt.timedelta(hours=14) \
-            <= now + dt.timedelta(hours=1)
+    local_now = dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    today = local_now.date()
+    # the current day gets a marker only in its last hour (then it can be rolled up within the hour)
+    assert _days_of(now) == ({today} if local_now.hour == 23 else set())
+    assert _days_of(now - dt.timedelta(days=1)) >= {today - dt.timedelta(days=1)}
     assert _days_of(now + dt.timedelta(days=3)) == set()
     old = now - dt.timedelta(days=100)
-    assert {old.date(), (old + dt.timedelta(days=30)).date()} <= _days_of(old, through=365)
-    assert max(_days_of(old, through=365)) <= now.date() + dt.timedelta(days=1)
+    old_day = (old + dt.timedelta(hours=8)).date()
+    assert {old_day, old_day + dt.timedelta(days=30)} <= _days_of(old, through=365)
+    assert max(_days_of(old, through=365)) <= today
+    assert min(_days_of(old, through=365)) == old_day
