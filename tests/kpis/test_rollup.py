@@ -316,3 +316,39 @@ def test_only_days_that_can_be_rolled_up_soon_get_a_marker(monkeypatch):
     assert {old_day, old_day + dt.timedelta(days=30)} <= _days_of(old, through=365)
     assert max(_days_of(old, through=365)) <= today
     assert min(_days_of(old, through=365)) == old_day
+
+
+def test_the_rq_cron_entry_points(database_url, session_factory, tmp_path, monkeypatch):
+    """roll_dirty_now (every 5 min) rolls yesterday once and a day changed after it was rolled; roll_yesterday_now
+    rolls yesterday again whatever the markers say."""
+    from hotline.config import current_settings
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("HOTLINE_RUN_DIR", str(tmp_path / "run"))
+    current_settings.cache_clear()
+    try:
+        assert rollup_build.roll_dirty_now() == {"calls": 1, "tickets": 1}
+        assert rollup_build.roll_dirty_now() == {"calls": 0, "tickets": 0}
+        yesterday = rollup_build.centre_today("Asia/Shanghai") - dt.timedelta(days=1)
+        with session_factory() as s:   # a call record of yesterday closed now: its day is dirty
+            line = s.query(Line).first()
+            s.add(Call(uniqueid="rollup-cron.1", caller="13800000000", dialed_number=line.number, line_id=line.id,
+                       arrived_at=utc(f"{yesterday} 12:00"), ended_at=utc(f"{yesterday} 12:05"),
+                       outcome=CallOutcome.self_served))
+            s.commit()
+            assert s.query(KpiDirtyDay).filter_by(family="calls", day=yesterday).count() == 1
+        assert rollup_build.roll_dirty_now() == {"calls": 1, "tickets": 0}
+        assert rollup_build.roll_yesterday_now() == {"calls": 1, "tickets": 1}
+        with session_factory() as s:
+            period = Period(yesterday, yesterday)
+            settings = load_settings(s)
+            assert rollup.covered_days(s, "calls", period, settings) == {yesterday}
+            [row] = call_counts(s, period, (), {}, settings)
+            assert row["received"] == 1
+    finally:
+        current_settings.cache_clear()
+        with session_factory() as s:
+            s.query(Call).filter_by(uniqueid="rollup-cron.1").delete()
+            s.query(KpiRollupDay).delete()
+            s.query(KpiDirtyDay).delete()
+            s.commit()
