@@ -58,11 +58,11 @@ class Plan:
         return sum((p.last - p.first).days + 1 for p in self.rolled)
 
 
-def _days(first: dt.date, last: dt.date) -> list[dt.date]:
+def days_of_period(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def _runs(days: list[dt.date], timezone: str) -> list[Period]:
+def runs_of(days: list[dt.date], timezone: str) -> list[Period]:
     """Consecutive days as periods."""
     runs: list[Period] = []
     for day in sorted(days):
@@ -73,7 +73,7 @@ def _runs(days: list[dt.date], timezone: str) -> list[Period]:
     return runs
 
 
-def _setting_matches(family: str, settings: KpiSettings):
+def setting_matches(family: str, settings: KpiSettings):
     if family == CALLS:
         return KpiRollupDay.short_abandon_seconds == settings.short_abandon_seconds
     return KpiRollupDay.repeat_days == settings.repeat_days
@@ -83,7 +83,7 @@ def covered_days(session: Session, family: str, period: Period, settings: KpiSet
     """Days of the period rolled up with these settings and this UTC offset, and not changed since."""
     rolled = set(session.scalars(select(KpiRollupDay.day).where(
         KpiRollupDay.family == family, KpiRollupDay.day.between(period.first, period.last),
-        KpiRollupDay.offset_minutes == period.offset_minutes, _setting_matches(family, settings))))
+        KpiRollupDay.offset_minutes == period.offset_minutes, setting_matches(family, settings))))
     if not rolled:
         return rolled
     dirty = set(session.scalars(select(KpiDirtyDay.day).where(
@@ -98,8 +98,8 @@ def plan(session: Session, family: str, period: Period, by, filters: dict, setti
     covered = covered_days(session, family, period, settings)
     if not covered:
         return None
-    others = [d for d in _days(period.first, period.last) if d not in covered]
-    return Plan(_runs(list(covered), period.timezone), _runs(others, period.timezone))
+    others = [d for d in days_of_period(period.first, period.last) if d not in covered]
+    return Plan(runs_of(list(covered), period.timezone), runs_of(others, period.timezone))
 
 
 # --- reading --------------------------------------------------------------------------------------------

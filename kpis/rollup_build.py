@@ -26,14 +26,12 @@ from db.session import utcnow
 from kpis.calls import call_sums
 from kpis.errors import InvalidInput
 from kpis.period import CentreClock, Period, without_jit
-from kpis.rollup import FAMILIES, TABLES, _days, _runs, _setting_matches
+from kpis.rollup import FAMILIES, TABLES, days_of_period, runs_of, setting_matches
 from kpis.settings import KpiSettings, load_settings
 from kpis.tickets import ticket_sums
 
 log = logging.getLogger(__name__)
 
-
-# --- writing --------------------------------------------------------------------------------------------
 
 def centre_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
     from zoneinfo import ZoneInfo
@@ -91,7 +89,7 @@ def roll(session: Session, family: str, first: dt.date, last: dt.date, timezone:
     session.execute(insert(KpiRollupDay), [
         {"family": family, "day": day, "offset_minutes": period.offset_minutes,
          "short_abandon_seconds": settings.short_abandon_seconds, "repeat_days": settings.repeat_days,
-         "rolled_at": now} for day in _days(first, last)])
+         "rolled_at": now} for day in days_of_period(first, last)])
     return (last - first).days + 1
 
 
@@ -109,7 +107,7 @@ def days_to_roll(session: Session, family: str, timezone: str, settings: KpiSett
                                                              KpiDirtyDay.day < today)))
     days |= set(session.scalars(select(KpiRollupDay.day).where(
         KpiRollupDay.family == family,
-        or_(KpiRollupDay.offset_minutes != offset, ~_setting_matches(family, settings)))))
+        or_(KpiRollupDay.offset_minutes != offset, ~setting_matches(family, settings)))))
     rolled_yesterday = session.scalar(select(KpiRollupDay.day).where(
         and_(KpiRollupDay.family == family, KpiRollupDay.day == yesterday)))
     if rolled_yesterday is None:
@@ -123,7 +121,7 @@ def roll_due(session_factory, timezone: str, now: dt.datetime | None = None) -> 
     for family in FAMILIES:
         with session_factory() as session:
             settings = load_settings(session)
-            runs = _runs(days_to_roll(session, family, timezone, settings, now), timezone)
+            runs = runs_of(days_to_roll(session, family, timezone, settings, now), timezone)
         done[family] = 0
         for run in runs:
             with session_factory() as session:

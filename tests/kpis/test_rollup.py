@@ -221,7 +221,7 @@ def test_late_events_after_the_roll_up_are_read_from_the_base_tables_until_rolle
     for family in rollup.FAMILIES:
         days = rollup_build.days_to_roll(session, family, "Asia/Shanghai", settings)
         assert march5.first in days or family == "calls"
-        for run in rollup._runs([d for d in days if ROLLED[0] <= d <= ROLLED[1]], "Asia/Shanghai"):
+        for run in rollup.runs_of([d for d in days if ROLLED[0] <= d <= ROLLED[1]], "Asia/Shanghai"):
             rollup_build.roll(session, family, run.first, run.last, "Asia/Shanghai")
     session.flush()
     assert rollup.covered_days(session, "tickets", march5, settings) == {march5.first}
