@@ -2,6 +2,14 @@
 """The list, hotspot, map and report pages at size (issue 14 items 5, 6): time per page on a generated year.
 
     .venv/bin/python bench/report_pages.py [--scale 0.1] [--database postgresql|sqlite] [--repeat 5]
+                                           [--keep] [--url URL] [--only kpis]
+
+``--keep`` leaves the generated database in place and prints its URL; ``--url`` times an
+existing one (generated before with ``--keep``) without generating again, so a change can be
+timed before and after on the same data. ``--only``/``--skip`` (repeatable) keep or leave out the pages whose label contains the text.
+``--rollup`` rolls the year up first (``kpis.rollup_build.roll_range``, as ``hotline kpis rollup
+--from 2025-01-01 --to 2025-12-31`` does) and prints how long that took; without it the KPI pages
+read the base tables only.
 
 A throw-away database (PostgreSQL: a fresh database on HOTLINE_BENCH_PG_URL, default the local
 server as root over its socket; or SQLite in a temp folder), migrated, seeded, then
@@ -40,6 +48,13 @@ PAGES = [  # (who, what, path)
     ("supervisor", "daily report (surge day)", "/supervisor/reports/daily?on=2025-07-15"),
     ("supervisor", "weekly report", "/supervisor/reports/weekly?on=2025-07-15"),
     ("supervisor", "monthly report", "/supervisor/reports/monthly?on=2025-07"),
+    ("supervisor", "kpis: dashboard, a month", "/supervisor/kpis/?from=2025-07-01&to=2025-07-31"),
+    ("supervisor", "kpis: dashboard, the year", "/supervisor/kpis/?from=2025-01-01&to=2025-12-31"),
+    ("supervisor", "kpis: API, a month by department", "/api/v1/kpis?from=2025-07-01&to=2025-07-31&by=department"),
+    ("supervisor", "kpis: API, the year by day", "/api/v1/kpis?from=2025-01-01&to=2025-12-31&by=day"),
+    ("supervisor", "kpis: API, the year by line and hour",
+     "/api/v1/kpis?from=2025-01-01&to=2025-12-31&by=line,hour&family=calls"),
+    ("supervisor", "kpis: API, a month by topic", "/api/v1/kpis?from=2025-07-01&to=2025-07-31&by=topic"),
 ]
 LOGINS = {"supervisor": "supervisor", "clerk": "scjgj"}
 
@@ -68,12 +83,22 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="leave the generated database in place")
+    parser.add_argument("--url", help="time this database (generated before with --keep); no generation")
+    parser.add_argument("--only", action="append", help="time only the pages whose label contains this text")
+    parser.add_argument("--skip", action="append", help="leave out the pages whose label contains this text")
+    parser.add_argument("--rollup", action="store_true", help="roll the year's KPIs up before timing")
+    parser.add_argument("--generate-only", action="store_true", help="generate (with --keep), time nothing")
     args = parser.parse_args()
     run_dir = Path(tempfile.mkdtemp(prefix="hotline-bench-reports-"))
-    if args.database == "postgresql":
+    if args.url:
+        url, drop = args.url, (lambda: None)
+    elif args.database == "postgresql":
         url, drop = pg_database()
     else:
         url, drop = f"sqlite:///{run_dir / 'hotline.db'}", (lambda: None)
+    if args.keep:
+        drop = lambda: print(f"kept: {url}")  # noqa: E731
     try:
         run(url, run_dir, args)
     finally:
@@ -94,17 +119,37 @@ def run(url: str, run_dir: Path, args) -> None:
     upgrade(url)
     engine = make_engine(url)
     factory = make_session_factory(engine)
-    with session_scope(factory) as s:
-        seed(s)
-        passwords = seed_users(s)
-    started = time.perf_counter()
-    with session_scope(factory) as s:
-        report = generate(s, year=2025, scale=args.scale)
-    generated = time.perf_counter() - started
+    if args.url:
+        from db.models import User
+        passwords = {}
+        with session_scope(factory) as s:  # fresh passwords for the bench's two logins
+            for username in LOGINS.values():
+                passwords[username] = secrets.token_urlsafe(12)
+                s.query(User).filter_by(username=username).one().set_password(passwords[username])
+    else:
+        with session_scope(factory) as s:
+            seed(s)
+            passwords = seed_users(s)
+        started = time.perf_counter()
+        with session_scope(factory) as s:
+            report = generate(s, year=2025, scale=args.scale)
+        generated = time.perf_counter() - started
+        print(f"{args.database}: {report.tickets:,} tickets, {report.calls:,} calls generated in {generated:.0f} s",
+              flush=True)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
         c.execute(text("ANALYZE"))
+    if getattr(args, "rollup", False):
+        import datetime as dt
+
+        from kpis.rollup_build import roll_range
+        started = time.perf_counter()
+        done = roll_range(factory, dt.date(2025, 1, 1), dt.date(2025, 12, 31), "Asia/Shanghai")
+        print(f"roll-up of 2025: {done} in {time.perf_counter() - started:.1f} s", flush=True)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text("ANALYZE"))
     engine.dispose()
-    print(f"{args.database}: {report.tickets:,} tickets, {report.calls:,} calls generated in {generated:.0f} s")
+    if args.generate_only:
+        return
 
     settings = Settings.from_env({"HOTLINE_RUN_DIR": str(run_dir / "run"), "DATABASE_URL": url,
                                   "HOTLINE_REDIS_PREFIX": f"hlbench-{secrets.token_hex(3)}:"})
@@ -119,6 +164,9 @@ def run(url: str, run_dir: Path, args) -> None:
     worst = 0.0
     print("| page | p50 ms | p95 ms | rows |\n|---|---:|---:|---:|")
     for role, what, path in PAGES:
+        if (args.only and not any(text in what for text in args.only)) or \
+                (args.skip and any(text in what for text in args.skip)):
+            continue
         client = clients[role]
         assert client.get(path).status_code == 200, path  # warm-up
         times = []

@@ -34,11 +34,8 @@ def _sum(condition, value):
     return func.coalesce(func.sum(case((condition, func.coalesce(value, 0)), else_=0)), 0)
 
 
-def call_counts(session: Session, period: Period, by: tuple[str, ...], filters: dict[str, str],
-                settings: KpiSettings) -> list[dict]:
-    """The sums each call figure is built from, one dict per slice (``d_<dimension>`` keys)."""
-    start, end = period.utc_bounds()
-    clock = CentreClock(session.get_bind().dialect.name, period.offset_minutes)
+def call_sums(clock: CentreClock, start: dt.datetime, end: dt.datetime, settings: KpiSettings):
+    """Every call sum over calls of [start, end) as one unsliced SELECT, and the column the time slices read."""
     at = func.coalesce(Call.queue_joined_at, Call.arrived_at)
     queued = Call.queue_joined_at.isnot(None)
     answered = and_(queued, Call.answered_at.isnot(None))
@@ -66,8 +63,32 @@ def call_counts(session: Session, period: Period, by: tuple[str, ...], filters: 
         Call.arrived_at >= start - ARRIVAL_SLACK, Call.arrived_at < end,  # the indexed column narrows first
         at >= start, at < end,
     )
-    query = call_slicer(clock, by, filters, at).apply(query)
+    return query, at
+
+
+def call_counts(session: Session, period: Period, by: tuple[str, ...], filters: dict[str, str],
+                settings: KpiSettings, *, rollup: bool = True) -> list[dict]:
+    """The sums each call figure is built from, one dict per slice (``d_<dimension>`` keys).
+
+    Whole days rolled up (``kpis.rollup``) are read from ``kpi_call_daily``; the other days (today, days
+    changed since) from the call records. ``rollup=False`` reads every day from the call records.
+    """
+    from kpis import rollup as rollups
+
+    clock = CentreClock(session.get_bind().dialect.name, period.offset_minutes)
     without_jit(session)
+    plan = rollups.plan(session, rollups.CALLS, period, by, filters, settings) if rollup else None
+    if plan is None:
+        return _base_counts(session, clock, period, by, filters, settings)
+    rows = [row for part in plan.base for row in _base_counts(session, clock, part, by, filters, settings)]
+    rows += rollups.call_rollup_counts(session, clock, plan, by, filters)
+    return rollups.merge(rows, by, maxima=("wait_max",))
+
+
+def _base_counts(session, clock, period, by, filters, settings) -> list[dict]:
+    start, end = period.utc_bounds()
+    query, at = call_sums(clock, start, end, settings)
+    query = call_slicer(clock, by, filters, at).apply(query)
     return [dict(row._mapping) for row in session.execute(query)]
 
 

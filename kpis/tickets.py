@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, exists, func, not_, or_, select
+from sqlalchemy import and_, case, exists, func, not_, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Satisfaction, Ticket, TicketEvent, TicketExtension, TicketState
+from db.models.kpis import unsettled_sql
 from kpis.dimensions import ticket_slicer
 from kpis.formulas import figure
 from kpis.period import CentreClock, Period, without_jit
@@ -37,10 +38,41 @@ def _count(condition):
 
 
 def ticket_counts(session: Session, period: Period, by: tuple[str, ...], filters: dict[str, str],
-                  settings: KpiSettings, as_of: dt.datetime) -> list[dict]:
-    """The counts each ticket figure is built from, one dict per slice (``d_<dimension>`` keys)."""
-    start, end = period.utc_bounds()
+                  settings: KpiSettings, as_of: dt.datetime, *, rollup: bool = True) -> list[dict]:
+    """The counts each ticket figure is built from, one dict per slice (``d_<dimension>`` keys).
+
+    Whole days rolled up (``kpis.rollup``) are read from ``kpi_ticket_daily`` plus, live, their tickets still
+    waiting for a deadline; the other days (today, days changed since) from the tickets.
+    ``rollup=False`` reads every day from the tickets.
+    """
+    from kpis import rollup as rollups
+
     clock = CentreClock(session.get_bind().dialect.name, period.offset_minutes)
+    without_jit(session)
+    plan = rollups.plan(session, rollups.TICKETS, period, by, filters, settings) if rollup else None
+    if plan is None:
+        return _base_counts(session, clock, period, by, filters, settings, as_of)
+    rows = [row for part in plan.base
+            for row in _base_counts(session, clock, part, by, filters, settings, as_of)]
+    unsettled = text(unsettled_sql("tickets."))
+    rows += [row for part in plan.rolled
+             for row in _base_counts(session, clock, part, by, filters, settings, as_of, unsettled)]
+    rows += rollups.ticket_rollup_counts(session, clock, plan, by, filters)
+    return rollups.merge(rows, by)
+
+
+def _base_counts(session, clock, period, by, filters, settings, as_of, condition=None) -> list[dict]:
+    start, end = period.utc_bounds()
+    query = ticket_sums(clock, start, end, settings, as_of)
+    if condition is not None:
+        query = query.where(condition)
+    query = ticket_slicer(clock, by, filters, Ticket.created_at).apply(query)
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+def ticket_sums(clock: CentreClock, start: dt.datetime, end: dt.datetime, settings: KpiSettings,
+                as_of: dt.datetime):
+    """Every ticket count over the tickets written in [start, end) as one unsliced SELECT."""
     t = Ticket
     dispatched = t.dispatched_at.isnot(None)
     closed = t.state.in_(CLOSED)
@@ -90,9 +122,7 @@ def ticket_counts(session: Session, period: Period, by: tuple[str, ...], filters
         _count(and_(dispatched, extended)).label("extended"),
         _count(t.reopen_count > 0).label("reopened"),
     ).select_from(t).where(t.created_at >= start, t.created_at < end, t.state != TicketState.merged)
-    query = ticket_slicer(clock, by, filters, t.created_at).apply(query)
-    without_jit(session)
-    return [dict(row._mapping) for row in session.execute(query)]
+    return query
 
 
 def ticket_figures(c: dict) -> dict:

@@ -44,6 +44,9 @@ PERIODIC: list[tuple[int, str]] = [
     (30, "centre_config.jobs.apply_staged_changes"),
     # 电话常见问题: the FAQ articles' prompts, should an edit's own job have been lost (Redis down)
     (300, "ivr.article_prompts.build_now"),
+    # 指标汇总: KPI roll-ups of the days that changed, and yesterday once over; nightly yesterday again in full
+    (300, "kpis.rollup_build.roll_dirty_now"),
+    (86400, "kpis.rollup_build.roll_yesterday_now"),
 ]
 PERIODIC_JOB_TIMEOUT = 900   # seconds; retraining on a large history takes minutes
 CRON_HEARTBEAT = 5       # seconds between the cron scheduler's heartbeats (and its longest sleep)

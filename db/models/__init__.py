@@ -6,7 +6,14 @@ from db.models.calls import Call, CallOutcome
 from db.models.config import ConfigVersion, IvrMenu, ScheduledChange
 from db.models.departments import Department, DepartmentKind
 from db.models.knowledge import Article, ArticleEvent, ArticleState, ArticleUse, ArticleVersion
-from db.models.kpis import REPEAT_LOOKUP  # noqa: F401  (declares the KPI queries' index)
+from db.models.kpis import (  # noqa: F401  (REPEAT_LOOKUP, UNSETTLED: the KPI queries' indexes)
+    REPEAT_LOOKUP,
+    UNSETTLED,
+    KpiCallDaily,
+    KpiDirtyDay,
+    KpiRollupDay,
+    KpiTicketDaily,
+)
 from db.models.lines import Line, LineMode
 from db.models.notifications import ApiClient, TicketNotification
 from db.models.queues import Agent, Queue, QueueMember, new_sip_secret
@@ -66,6 +73,10 @@ __all__ = [
     "CallOutcome",
     "ConfigVersion",
     "IvrMenu",
+    "KpiCallDaily",
+    "KpiDirtyDay",
+    "KpiRollupDay",
+    "KpiTicketDaily",
     "ScheduledChange",
     "Department",
     "DepartmentKind",
