@@ -6,12 +6,13 @@
 Prepares the same throw-away installation as bench/agi_load.py, then starts the
 real server (`hotline agi serve`) ``--starts`` times each way, alternating (warm-up,
 then `--no-warm-up`), and times the first ``--calls`` inbound setups after it
-listens. Prints the median of each call's latency per way.
+answers (a ``ping`` exchange, the readiness check `hotline up` and supervisord use: the
+port is bound before the warm-up, so a connection alone says nothing). Prints the median of
+each call's latency per way.
 """
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +27,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import agi_load  # noqa: E402  (the same installation and simulated Asterisk)
 
 from hotline.config import Settings  # noqa: E402
+from ops.services import agi_answers  # noqa: E402
 
 
 def first_calls(env: dict[str, str], port: int, calls: int, extra: list[str], tag: str) -> list[float]:
@@ -33,14 +35,10 @@ def first_calls(env: dict[str, str], port: int, calls: int, extra: list[str], ta
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("the FastAGI server did not start")
-                time.sleep(0.02)
+        while not agi_answers(port, timeout=1.0):
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the FastAGI server did not start")
+            time.sleep(0.02)
         return [agi_load.one_call(port, f"{tag}.{i}", agi_load.NUMBERS[i % len(agi_load.NUMBERS)])[0] * 1000
                 for i in range(calls)]
     finally:

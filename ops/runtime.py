@@ -64,11 +64,11 @@ def serve_agi(settings: Settings, *, warm: bool = True) -> None:
     # the call path's engine gives up after ~1 s: the dialplan's fallback then carries the caller on
     engine = make_engine(settings.database_url, call_path=True)
     session_factory = make_session_factory(engine)
-    if warm:   # before listening: the first citizen's call costs what every call costs (agi/warm_up.py)
+    server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, session_factory, timing=settings.agi_timing)
+    if warm:   # bound, not yet serving: the first citizen's call costs what every call costs (agi/warm_up.py)
         from agi.warm_up import warm_up
 
         logging.getLogger("agi.warm_up").info("warm-up took %.0f ms", warm_up(session_factory) * 1000)
-    server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, session_factory, timing=settings.agi_timing)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -68,7 +68,9 @@ def test_one_click_call_back_from_the_agents_list(hotline, browser):
                        10, "the missed call on the list")[0]
         assert CALLER in row.text and "pending" in row.text
         row.find_element(By.TAG_NAME, "button").click()
-        wait_for(lambda: "正在回拨" in browser.find_element(By.TAG_NAME, "body").text, 10, "the confirmation")
+        # read in one script: the click reloads the page, a <body> found before could be gone when read
+        wait_for(lambda: "正在回拨" in browser.execute_script("return document.body ? document.body.innerText : ''"),
+                 10, "the confirmation")
     finally:
         browser.get("about:blank")
         hotline.stop_service("web")

@@ -16,12 +16,6 @@ from tests.support.databases import migrate_and_seed
 from tests.support.web_server import gunicorn_panel
 
 
-@pytest.fixture(autouse=True)
-def _softphones_answer():
-    """No telephony here: the panel alone (overrides the Asterisk fixture of tests/browser/conftest.py)."""
-    yield
-
-
 @pytest.fixture(scope="module")
 def panel(tmp_path_factory):
     folder = tmp_path_factory.mktemp("csp")

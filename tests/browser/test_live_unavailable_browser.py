@@ -19,12 +19,6 @@ from tests.support.redis_server import RedisServer
 from tests.support.telephony import TEST_PORT_OFFSET
 
 
-@pytest.fixture(autouse=True)
-def _softphones_answer():
-    """This module needs no Asterisk: the browser package's autouse softphone set-up is not wanted here."""
-    yield
-
-
 @pytest.fixture(scope="module")
 def web_on_own_redis(tmp_path_factory):
     run = tmp_path_factory.mktemp("web-own-redis")

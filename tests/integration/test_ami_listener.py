@@ -26,6 +26,7 @@ from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.asterisk
 
+OWN_HOTLINE = True    # stops and restarts the PBX and cuts the AMI connection under its listener
 RECOVERY_SECONDS = 5.0
 
 

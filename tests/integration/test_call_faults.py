@@ -22,6 +22,7 @@ SIPP_MEDIA = 14000
 # The carrier is identified by its address and port (the SIP edge), so the test's sipp citizens come in
 # through the load trunk: the carrier's context and dead-call rules, identified by sipp's own port.
 HOTLINE_ENV = {"HOTLINE_LOAD_TRUNK_PORT": str(SIPP_PORT + TEST_PORT_OFFSET)}
+OWN_HOTLINE = True    # its own load-trunk port; locks the database and stops the FastAGI server under calls
 
 
 def _call_of(hotline, caller: str) -> Call | None:

@@ -81,7 +81,13 @@ def test_a_new_queue_and_agent_take_calls_without_restarting_asterisk(hotline):
                    for ev in ami.action_list("QueueStatus", Queue="elderly") if ev.get("Event") == "QueueMember"}
     assert {(q, p) for q, _, p in members} == {("elderly", "3")}, members
     assert hotline.pbx.pid() == pid
+    # leave the centre as it was for the next module on this hotline: the line retired, the queue deleted
+    mark = len(hotline.agi_log())
     admin(hotline, "agent", "restore", "1002")
+    admin(hotline, "line", "remove", "86010090")
+    admin(hotline, "line", "set", "86010090", "queue_name=12345")   # a queue still named by a line stays
+    admin(hotline, "queue", "remove", "elderly")
+    heard(hotline, mark, "configuration change applied to Asterisk (queue:elderly)")   # the changes are heard in turn
 
 
 def test_an_invalid_menu_is_refused_and_calls_keep_the_old_one(hotline, tmp_path):
@@ -115,4 +121,7 @@ def test_a_change_while_a_call_is_up_does_not_drop_it(hotline):
     assert record["outcome"] == "answered" and record["agent"] is not None
     # --hangup-after counts from the key: the citizen, not a reload, ended it after waiting + talking 14 s
     assert abs(record["wait_seconds"] + record["talk_seconds"] - 14.0) < 0.7
+    mark = len(hotline.agi_log())
     admin(hotline, "queue", "restore", "12345")
+    admin(hotline, "agent", "restore", "1004")
+    heard(hotline, mark, "configuration change applied to Asterisk (agent:1004)")

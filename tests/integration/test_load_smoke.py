@@ -15,6 +15,7 @@ from tests.support.telephony import TEST_PORT_OFFSET
 
 HOTLINE_ENV = {"HOTLINE_LOAD_TRUNK_PORT": str(5080 + TEST_PORT_OFFSET), "HOTLINE_AGI_TIMING": "1",
                "HOTLINE_SOFTPHONES": "1001,1002,1003,1004"}
+OWN_HOTLINE = True    # its own load trunk, AGI timing and softphones; 60 calls in 60 s on it
 
 
 @pytest.fixture

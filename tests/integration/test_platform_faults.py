@@ -24,6 +24,7 @@ pytestmark = pytest.mark.asterisk
 
 PYTHON_SERVICES = ("agi", "ami", "worker", "cron", "department", "web")
 BACK_WITHIN = 5.0
+OWN_HOTLINE = True    # a Redis of its own, killed and restarted empty; services killed with -9; `hotline down`
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,8 @@ def own_redis(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def hotline(tmp_path_factory, own_redis):
+def hotline(tmp_path_factory, own_redis, shared_hotline):
+    shared_hotline.release()            # the session's shared hotline has the same ports
     system = start_hotline(tmp_path_factory.mktemp("hotline-run"), redis_url=own_redis.url)
     up = system.hotline_cli("up", timeout=180)
     assert up.returncode == 0, up.stdout + up.stderr

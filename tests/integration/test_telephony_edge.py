@@ -26,6 +26,7 @@ pytestmark = pytest.mark.asterisk
 
 BLOCK_AFTER = 3
 HOTLINE_ENV = {"HOTLINE_SIP_BIND": "0.0.0.0", "HOTLINE_SIP_BLOCK_AFTER": str(BLOCK_AFTER)}
+OWN_HOTLINE = True    # the PBX listens on every address and blocks after 3 failures: settings of its own
 SPOOFED_CALLER = "13900000099"
 
 

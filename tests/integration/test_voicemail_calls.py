@@ -29,6 +29,7 @@ AGENTS = ("agent1001", "agent1002", "agent1003", "agent1004")
 BEEP = 1.0            # Record()'s beep, and some slack
 NO_AGENT_WAIT = 6     # HOTLINE_VOICEMAIL_NO_AGENT_WAIT_S of this module's installation
 HOTLINE_ENV = {"HOTLINE_VOICEMAIL_NO_AGENT_WAIT_S": str(NO_AGENT_WAIT)}
+OWN_HOTLINE = True    # its short no-agent wait would offer voicemail to other modules' callers of an empty queue
 WAIT_LIMIT = 5        # the 12345 queue's max_wait_seconds in the queue-timeout tests (the least an admin may set)
 
 
