@@ -221,8 +221,12 @@ def test_shipped_self_service_menu():
     assert (result.action, result.target, result.queue) == ("self_service", "line", "12345")
     result, _ = run([], menu="self-service", menus=None)
     assert (result.action, result.queue) == ("agent", "12345")
-    result, _ = run(["2"], menu="self-service", menus=None)   # 社保缴费查询 (agi/handlers/contributions.py)
+    result, _ = run(["2"], menu="self-service", menus=None)   # 12329 has no contributions query: a wrong key
+    assert result.action == "agent" and result.path.startswith("x")
+    result, _ = run(["2"], menu="social-security", menus=None)   # 12333: 社保缴费查询 (agi/handlers/contributions.py)
     assert (result.action, result.target, result.path) == ("self_service", "contributions", "2")
+    result, _ = run(["1"], menu="social-security", menus=None)
+    assert (result.action, result.target) == ("self_service", "line")
 
 
 def test_shipped_english_menu_2_is_the_ticket_progress_in_english():

@@ -24,7 +24,7 @@ def write(folder, name, text):
 # --- the shipped menus -----------------------------------------------------------------
 def test_shipped_menus_load_with_the_names_lines_use():
     menus = load_menus(MENUS_DIR)
-    assert set(menus) == {"main", "self-service", "english"}
+    assert set(menus) == {"main", "self-service", "social-security", "english"}
     assert shipped_menus() == menus
 
 
