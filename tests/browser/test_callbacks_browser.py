@@ -26,6 +26,9 @@ pytestmark = pytest.mark.asterisk
 CALLER = "13900000077"
 AGENTS = ("agent1001", "agent1002", "agent1003", "agent1004")
 
+# the page's text in one script: a click that reloads the page can leave a <body> found before gone when read
+BODY_TEXT = "return document.body ? document.body.innerText : ''"
+
 
 def _dialer_ami(hotline) -> AmiClient:
     """The worker's own AMI user (least privilege: originate, call and agent events)."""
@@ -69,7 +72,7 @@ def test_one_click_call_back_from_the_agents_list(hotline, browser):
         assert CALLER in row.text and "pending" in row.text
         row.find_element(By.TAG_NAME, "button").click()
         # read in one script: the click reloads the page, a <body> found before could be gone when read
-        wait_for(lambda: "正在回拨" in browser.execute_script("return document.body ? document.body.innerText : ''"),
+        wait_for(lambda: "正在回拨" in browser.execute_script(BODY_TEXT),
                  10, "the confirmation")
     finally:
         browser.get("about:blank")
@@ -121,14 +124,16 @@ def test_a_return_visit_the_phone_may_not_make_is_done_by_hand_from_the_reviewer
         row = browser.find_element(By.XPATH, f"//table[@class='return-visits']//tr[td/a[text()='{number}']]")
         assert "不电话回访" in row.text and "保密" in row.text
         row.find_element(By.LINK_TEXT, number).click()
-        wait_for(lambda: "电话回访 Return-visit calls" in browser.find_element(By.TAG_NAME, "body").text, 10,
-                 "the ticket page with its return-visit calls")
+        # the page text in one script: a <body> found before a reload may be gone when it is read
+        wait_for(lambda: "电话回访 Return-visit calls" in browser.execute_script(BODY_TEXT),
+                 10, "the ticket page with its return-visit calls")
         form = browser.find_element(By.CSS_SELECTOR, "form[action$='/return_visit']")
         Select(form.find_element(By.NAME, "satisfaction")).select_by_value("basically_satisfied")
         Select(form.find_element(By.NAME, "resolved")).select_by_value("1")
         form.find_element(By.NAME, "reason").send_keys("人工回访: 市民当面表示基本满意")
         form.find_element(By.TAG_NAME, "button").click()
-        wait_for(lambda: "已回访" in browser.find_element(By.TAG_NAME, "body").text, 10, "the ticket visited")
+        wait_for(lambda: "已回访" in browser.execute_script(BODY_TEXT), 10,
+                 "the ticket visited")
         browser.get(f"{base}/centre/")
         assert number not in browser.find_element(By.CSS_SELECTOR, "table.return-visits").text
     finally:
