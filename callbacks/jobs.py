@@ -124,21 +124,20 @@ def _pbx_ami(settings: Settings) -> AmiClient:
     return AmiClient("127.0.0.1", settings.ports.ami, *settings.ami_login("dialer"))
 
 
-def place_callbacks_now() -> dict[int, str]:
+def _dial_due(place) -> dict[int, str]:
+    """An rq job of the one dialer: ``place`` (callbacks or return visits) with its own engine and AMI user."""
     settings = current_settings()
     engine = make_engine(settings.database_url)
     try:
         with _pbx_ami(settings) as ami:
-            return place_callbacks(settings, make_session_factory(engine), ami)
+            return place(settings, make_session_factory(engine), ami)
     finally:
         engine.dispose()
+
+
+def place_callbacks_now() -> dict[int, str]:
+    return _dial_due(place_callbacks)
 
 
 def place_return_visits_now() -> dict[int, str]:
-    settings = current_settings()
-    engine = make_engine(settings.database_url)
-    try:
-        with _pbx_ami(settings) as ami:
-            return place_return_visits(settings, make_session_factory(engine), ami)
-    finally:
-        engine.dispose()
+    return _dial_due(place_return_visits)
