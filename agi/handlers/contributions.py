@@ -13,13 +13,12 @@ never a channel variable.
 from __future__ import annotations
 
 from agi.config_snapshot import CACHE
-from agi.handlers.inbound import apply_route
+from agi.handlers.inbound import apply_route, to_an_agent
 from agi.ivr_channel import AgiChannel
 from agi.request import AgiRequest
-from agi.routing import SELF_SERVED, queue_route
+from agi.routing import SELF_SERVED
 from db.repositories import calls as call_repo
 from hotline import dialplan as v
-from ivr.engine import agent_queue
 from selfservice import contributions as c
 
 DIGITS_TIMEOUT_S = 8       # between keys
@@ -95,14 +94,8 @@ def handle(req: AgiRequest) -> None:
     req.session.commit()   # nothing is held while the caller keys and the department answers
     query = _Query(req, line.self_service_url if line is not None else None, language)
     how = query.run()
-    # on to an agent: no longer self-served; the agent (or an abandon) decides the outcome
-    req.set_variable(v.TRANSFER_KIND, "")
-    req.set_variable("DIALSTATUS", "")
-    if how != "unavailable":
-        query.channel.play("transfer-agent")
-    route = queue_route(config, agent_queue(language), line=line, language=language)
-    if call is not None:
-        call.queue_name = route.queue
-    req.session.commit()
+    # "unavailable" has already told the caller an agent comes
+    route = to_an_agent(req, config, call, language=language, line=line,
+                        channel=query.channel if how != "unavailable" else None)
     req.log.info("contributions: %s, caller goes to %s", "answered" if query.answered else how, route.queue)
     apply_route(req, route, line_number=line.number if line is not None else None)

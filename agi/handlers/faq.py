@@ -13,17 +13,16 @@ asking for an agent was self-served: the channel's HOTLINE_TRANSFER_KIND says so
 from __future__ import annotations
 
 from agi.config_snapshot import CACHE
-from agi.handlers.inbound import apply_route
+from agi.handlers.inbound import apply_route, to_an_agent
 from agi.ivr_channel import AgiChannel
 from agi.request import AgiRequest
-from agi.routing import SELF_SERVED, queue_route
+from agi.routing import SELF_SERVED
 from db.models.knowledge import IVR_USER
 from db.repositories import calls as call_repo
 from hotline import dialplan as v
 from hotline.config import current_settings
 from ivr import faq
 from ivr.channel import ALL_KEYS
-from ivr.engine import agent_queue
 from ivr.menu import FAQ_COUNT_DEFAULT
 from ivr.prompts import exists as prompt_exists
 from knowledge.errors import KnowledgeError
@@ -149,13 +148,6 @@ def handle(req: AgiRequest) -> None:
     req.log.info("FAQ offers %s (%s)", ",".join(c.code for c in query.offered) or "nothing", query.language)
     req.session.commit()   # nothing is held while the caller listens
     query.run()
-    # on to an agent: no longer self-served; the agent (or an abandon) decides the outcome
-    req.set_variable(v.TRANSFER_KIND, "")
-    req.set_variable("DIALSTATUS", "")
-    query.channel.play("transfer-agent")
-    route = queue_route(config, agent_queue(query.language), line=line, language=query.language)
-    if query.call is not None:
-        query.call.queue_name = route.queue
-    req.session.commit()
+    route = to_an_agent(req, config, query.call, language=query.language, line=line, channel=query.channel)
     req.log.info("FAQ: %d article(s) heard, caller goes to %s", len(query.heard), route.queue)
     apply_route(req, route, line_number=line.number if line is not None else None)

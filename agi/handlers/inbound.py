@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from agi.config_snapshot import CACHE
 from agi.request import AgiRequest
-from agi.routing import Context, Route, decide
+from agi.routing import Context, Route, decide, queue_route
 from db.repositories import calls as call_repo
 from db.session import utcnow
 from hotline import dialplan as v
 from hotline.config import current_settings
+from ivr.engine import agent_queue
 from ivr.prompts import exists as prompt_exists
 
 
@@ -40,6 +41,24 @@ def apply_route(req: AgiRequest, route: Route, *, prompts: tuple[str, ...] = (),
         raise ValueError(f"a decision value contains a comma: {fields}")
     req.set_variable(v.DECISION, ",".join(fields))
 
+
+
+def to_an_agent(req: AgiRequest, config, call, *, language: str, line, channel=None) -> Route:
+    """After a self-service (工单查询, 常见问题, 社保缴费): on to an agent of the call's language.
+
+    No longer self-served: the agent (or an abandon) decides the outcome. ``channel`` given: the
+    caller hears "connecting you to an agent" first. The record's queue is committed before the
+    decision goes to the dialplan.
+    """
+    req.set_variable(v.TRANSFER_KIND, "")
+    req.set_variable("DIALSTATUS", "")
+    if channel is not None:
+        channel.play("transfer-agent")
+    route = queue_route(config, agent_queue(language), line=line, language=language)
+    if call is not None:
+        call.queue_name = route.queue
+    req.session.commit()
+    return route
 
 def handle(req: AgiRequest) -> None:
     trace_id, linkedid, recording = (req.argv + ["", "", ""])[:3]

@@ -10,17 +10,16 @@ the channel's HOTLINE_TRANSFER_KIND says so to the hangup handler.
 from __future__ import annotations
 
 from agi.config_snapshot import CACHE
-from agi.handlers.inbound import apply_route
+from agi.handlers.inbound import apply_route, to_an_agent
 from agi.ivr_channel import AgiChannel
 from agi.request import AgiRequest
-from agi.routing import SELF_SERVED, queue_route
+from agi.routing import SELF_SERVED
 from db.repositories import calls as call_repo
 from db.session import utcnow
 from hotline import dialplan as v
 from hotline.caller_id import is_withheld
 from hotline.config import current_settings
 from ivr.department_prompts import department_prompt_name
-from ivr.engine import agent_queue
 from ivr.prompts import exists as prompt_exists
 from selfservice import progress
 
@@ -143,13 +142,6 @@ def handle(req: AgiRequest) -> None:
     line = config.line_by_id(query.call.line_id) if query.call is not None and query.call.line_id else None
     req.session.commit()   # nothing is held while the caller listens
     query.run()
-    # on to an agent: no longer self-served; the agent (or an abandon) decides the outcome
-    req.set_variable(v.TRANSFER_KIND, "")
-    req.set_variable("DIALSTATUS", "")
-    query.channel.play("transfer-agent")
-    route = queue_route(config, agent_queue(query.language), line=line, language=query.language)
-    if query.call is not None:
-        query.call.queue_name = route.queue
-    req.session.commit()
+    route = to_an_agent(req, config, query.call, language=query.language, line=line, channel=query.channel)
     req.log.info("ticket progress: %d ticket(s) heard, caller goes to %s", query.heard, route.queue)
     apply_route(req, route, line_number=line.number if line is not None else None)
