@@ -5,6 +5,7 @@ See ``tickets.return_visits`` for the rules; the AGI ``return_visit`` plays the 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -51,15 +52,28 @@ def _ask_one(channel: Channel, prompt: str, keys: dict):
     return None
 
 
-def ask(channel: Channel) -> tuple[bool | None, VisitAnswer | None]:
-    """"Resolved? 1 yes 2 no", then "satisfied 1, basically 2, not 3"; one retry on a wrong key each."""
-    resolved = _ask_one(channel, PROMPT_RESOLVED, RESOLVED_KEYS)
-    if resolved is None:
+@dataclass
+class VisitReply:
+    """What the citizen has keyed so far: kept by the caller of ``ask`` when the line drops half-way."""
+
+    resolved: bool | None = None
+    answer: VisitAnswer | None = None
+
+
+def ask(channel: Channel, reply: VisitReply | None = None) -> tuple[bool | None, VisitAnswer | None]:
+    """"Resolved? 1 yes 2 no", then "satisfied 1, basically 2, not 3"; one retry on a wrong key each.
+
+    Each answer goes into ``reply`` as soon as it is keyed, so a citizen who hangs up after
+    "unresolved" and before the satisfaction question still leaves "unresolved" on the visit.
+    """
+    reply = reply if reply is not None else VisitReply()
+    reply.resolved = _ask_one(channel, PROMPT_RESOLVED, RESOLVED_KEYS)
+    if reply.resolved is None:
         return None, None
-    answer = _ask_one(channel, PROMPT_SATISFACTION, ANSWER_KEYS)
-    if answer is not None:
+    reply.answer = _ask_one(channel, PROMPT_SATISFACTION, ANSWER_KEYS)
+    if reply.answer is not None:
         channel.play(PROMPT_THANKS)
-    return resolved, answer
+    return reply.resolved, reply.answer
 
 
 def apply_answer(session: Session, visit: ReturnVisit, resolved: bool | None, answer: VisitAnswer | None,
@@ -72,7 +86,10 @@ def apply_answer(session: Session, visit: ReturnVisit, resolved: bool | None, an
         visit.status, visit.note = ReturnVisitStatus.superseded, f"ticket was {ticket.state} when answered"
         return None
     if resolved is None or answer is None:
-        visit.status, visit.note = ReturnVisitStatus.no_reply, "接通未按键 (answered, no answer keyed)"
+        # a half answer is kept on the visit for the human who calls again; it never closes or rates the ticket
+        visit.status, visit.note = ReturnVisitStatus.no_reply, (
+            "接通未按键 (answered, no answer keyed)" if resolved is None else
+            f"{'已解决' if resolved else '未解决'}, 未答满意度 (no satisfaction keyed)")
         return None
     visit.status, visit.answered_at = ReturnVisitStatus.done, now
     satisfaction = SATISFACTION_OF[answer]

@@ -34,13 +34,14 @@ def handle(req: AgiRequest) -> None:
     if summary and not prompts.exists(current_settings(), visit_summary.LANGUAGE, summary):
         summary = None
     req.log.info("return visit %s: summary %s", channel_id, summary or visit_answers.PROMPT_GENERIC)
-    resolved = answer = None
+    reply = visit_answers.VisitReply()
     try:
         channel.play(visit_answers.PROMPT_INTRO)
         channel.play(summary or visit_answers.PROMPT_GENERIC)
-        resolved, answer = visit_answers.ask(channel)
-    except AGIHangup:
-        req.log.info("return visit %s: the citizen hung up before answering", channel_id)
+        visit_answers.ask(channel, reply)
+    except AGIHangup:   # what was keyed before the hang-up is kept (e.g. "unresolved" without a rating)
+        req.log.info("return visit %s: the citizen hung up (resolved=%s)", channel_id, reply.resolved)
+    resolved, answer = reply.resolved, reply.answer
     visit_id = visit.id
     try:
         state = visit_answers.apply_answer(req.session, visit, resolved, answer)

@@ -185,3 +185,25 @@ def test_the_questions_one_retry_on_a_wrong_key_silence_is_no_answer():
     assert visit_answers.ask(Phone("9", "9")) == (None, None)          # two wrong keys: no answer
     assert visit_answers.ask(Phone()) == (None, None)                  # silence
     assert visit_answers.ask(Phone("1")) == (True, None)               # hung up or silent at the second
+
+
+class HangsUp(Exception):
+    pass
+
+
+def test_a_hang_up_after_the_first_answer_keeps_it(session, awaiting):
+    class GoneAfterOneKey(Phone):
+        def play(self, prompt, escape_digits=""):
+            if prompt == visit_answers.PROMPT_SATISFACTION:
+                raise HangsUp        # the AGI channel raises AGIHangup here
+            return super().play(prompt, escape_digits)
+
+    reply = visit_answers.VisitReply()
+    with pytest.raises(HangsUp):
+        visit_answers.ask(GoneAfterOneKey("2"), reply)
+    assert (reply.resolved, reply.answer) == (False, None)
+    ticket, visit = awaiting()
+    visit.status, visit.reached_at = ReturnVisitStatus.reached, MONDAY
+    assert visit_answers.apply_answer(session, visit, reply.resolved, reply.answer) is None
+    assert visit.resolved is False and visit.status is ReturnVisitStatus.no_reply and "未解决" in visit.note
+    assert ticket.state is TicketState.awaiting_visit and ticket.satisfaction is None   # never rated for the citizen
