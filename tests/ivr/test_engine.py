@@ -239,3 +239,10 @@ def test_shipped_english_menu_9_goes_back_to_mandarin_agents():
     result, channel = run(["9"], menu="english", menus=None)
     assert (result.action, result.queue, result.language) == ("agent", "12345", "zh")
     assert channel.played == [("en", "menu-english"), ("zh", "transfer-agent")]
+
+
+def test_shipped_english_menu_3_is_the_faq_and_8_a_message_both_in_english():
+    result, _ = run(["3"], menu="english", menus=None)
+    assert (result.action, result.language, result.path) == ("faq", "en", "3")
+    result, _ = run(["8"], menu="english", menus=None)
+    assert (result.action, result.target, result.language) == ("self_service", "voicemail", "en")
