@@ -126,7 +126,11 @@ def callback_counts(session: Session, clock: CentreClock, period: Period, by, fi
     due = and_(dialable, or_(Callback.reached_at.isnot(None), Callback.status == CallbackStatus.failed,
                              Callback.due_at <= as_of))
     is_open = Callback.status.in_([CallbackStatus.pending, CallbackStatus.dialing])
+    # a request's centre day is its first missed call's arrival day: the index narrows to the period's days
+    # (one day of slack each side, whatever the offset), then the first call decides
     base = select().select_from(Callback).join(Call, Call.id == first_call_id).where(
+        Callback.centre_day.between(period.first - ARRIVAL_SLACK - dt.timedelta(days=1),
+                                    period.last + dt.timedelta(days=1)),
         Call.arrived_at >= start - ARRIVAL_SLACK, Call.arrived_at < end, at >= start, at < end)
     slicer = call_slicer(clock, by, filters, at)
     counts = slicer.apply(base.add_columns(

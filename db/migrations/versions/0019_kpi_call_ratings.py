@@ -1,4 +1,4 @@
-"""kpi_call_daily: the 一次一评 rating distribution (rated_1 … rated_5)
+"""kpi_call_daily: the 一次一评 rating distribution (rated_1 … rated_5); ix_callbacks_centre_day
 
 Revision ID: 0019
 Revises: 0018
@@ -6,7 +6,7 @@ Create Date: 2026-12-01
 
 Days rolled up before this migration hold no distribution: they are marked dirty (kpi_dirty_days), so
 the KPI queries read them from the call records until the rq cron (or `hotline kpis rollup`) rolls them
-again.
+again. The callback KPIs (read live) find a period's requests by their centre day.
 """
 from typing import Sequence, Union
 
@@ -28,9 +28,11 @@ def upgrade() -> None:
     op.execute("INSERT INTO kpi_dirty_days (family, day, marked_at) "
                "SELECT family, day, CURRENT_TIMESTAMP FROM kpi_rollup_days WHERE family = 'calls' "
                "AND day NOT IN (SELECT day FROM kpi_dirty_days WHERE family = 'calls')")
+    op.create_index("ix_callbacks_centre_day", "callbacks", ["centre_day"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_callbacks_centre_day", table_name="callbacks")
     with op.batch_alter_table("kpi_call_daily") as batch:
         for name in LEVELS:
             batch.drop_column(name)
