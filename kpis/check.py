@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from hotline.config import Settings
-from kpis.formulas import CALL_FORMULAS
+from kpis.formulas import CALL_FORMULAS, NOT_IN_QUEUE_LOG
 from kpis.period import Period
 from kpis.queue_log import Comparison, compare, read_queue_log
 
@@ -31,8 +31,8 @@ def report_text(result: Comparison) -> str:
     lines = [f"KPIs {period}: call records against queue_log — {verdict}"]
     lines.append(f"{'figure':28} {'records':>10} {'queue_log':>10}")
     for formula in CALL_FORMULAS:
-        if formula.key == "received":
-            continue   # queue_log sees queued calls only
+        if formula.key == "received" or formula.key in NOT_IN_QUEUE_LOG:
+            continue   # queue_log sees queued calls only, and neither callbacks nor ratings
         mark = "  ≠" if formula.key in result.figures_differ else ""
         lines.append(f"{formula.zh + ' ' + formula.key:28} {_show(result.records[formula.key]):>10} "
                      f"{_show(result.queue_log[formula.key]):>10}{mark}")

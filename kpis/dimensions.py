@@ -55,11 +55,14 @@ class Slicer:
         self.joins.setdefault(name, (target, onclause))
         return target
 
-    def apply(self, query):
+    def apply(self, query, *, group: bool = True):
+        """``group=False``: the slice columns on every row (per-row values, e.g. for a median)."""
         for target, onclause in self.joins.values():
             query = query.outerjoin(target, onclause)
         if self.columns:
-            query = query.add_columns(*self.columns).group_by(*self.columns)
+            query = query.add_columns(*self.columns)
+            if group:
+                query = query.group_by(*self.columns)
         return query.where(*self.conditions)
 
 

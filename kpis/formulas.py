@@ -32,6 +32,9 @@ def _f(key, zh, en, text, unit, target=None) -> Formula:
     return Formula(key, zh, en, text, unit, target)
 
 
+RATING_LEVELS = ((1, "非常满意", "very satisfied"), (2, "满意", "satisfied"), (3, "基本满意", "fairly satisfied"),
+                 (4, "不满意", "dissatisfied"), (5, "非常不满意", "very dissatisfied"))
+
 CALL_FORMULAS: tuple[Formula, ...] = (
     _f("received", "来电量", "calls received", "every finished call record, whatever its outcome", COUNT),
     _f("offered", "人工排队量", "offered", "finished calls that joined a human queue", COUNT),
@@ -60,6 +63,29 @@ CALL_FORMULAS: tuple[Formula, ...] = (
     _f("rating_rate", "参评率", "rating rate", "rated / answered", RATIO),
     _f("call_satisfaction_rate", "通话满意率", "call satisfaction rate (一次一评)",
        "rated 1 very satisfied or 2 satisfied / rated (no key is no rating, never satisfied)", RATIO),
+    *(_f(f"rated_{level}", f"评价{level}{zh}量", f"rated {level} {en}",
+         f"answered calls the citizen rated {level} ({en})", COUNT) for level, zh, en in RATING_LEVELS),
+    _f("unrated", "未评价量", "answered without a rating",
+       "answered calls with no rating key (never counted as satisfied)", COUNT),
+    _f("callback_requests", "回拨请求量", "callback requests (漏接回拨)",
+       "callback requests whose first missed call is in the slice (one per caller per centre day; "
+       "withheld numbers included)", COUNT),
+    _f("callback_undialable", "隐藏号码回拨请求量", "callback requests with a withheld number",
+       "callback requests that can never be dialed (号码隐藏)", COUNT),
+    _f("callback_rate", "回拨率", "callback rate",
+       "requests reached / requests due (dialable requests reached, attempts used up, or past their target "
+       "time at as_of)", RATIO),
+    _f("callback_on_target_rate", "按时回拨率", "called back within the target time",
+       "requests reached by their target time (30 min of calling window) / requests due", RATIO),
+    _f("average_time_to_callback", "平均回拨时长", "average time to callback",
+       "sum of (first reached attempt − first missed call) / requests reached", SECONDS),
+    _f("median_time_to_callback", "回拨时长中位数", "median time to callback (p50)",
+       "median of (first reached attempt − first missed call) over requests reached", SECONDS),
+    _f("longest_time_to_callback", "最长回拨时长", "longest time to callback",
+       "longest (first reached attempt − first missed call) of a request reached", SECONDS),
+    _f("callback_open", "待回拨量", "open callback requests",
+       "requests waiting for an attempt or being dialed now (pending or dialing; "
+       "reached then missed again the same day included)", COUNT),
 )
 
 TICKET_FORMULAS: tuple[Formula, ...] = (
@@ -97,6 +123,10 @@ TICKET_FORMULAS: tuple[Formula, ...] = (
     _f("reopened", "重启量", "reopened", "tickets reopened at least once because the citizen was not satisfied",
        COUNT),
 )
+
+# figures of the call records' follow-up (callbacks, ratings): app_queue's queue_log has nothing to compare them with
+NOT_IN_QUEUE_LOG = frozenset({"unrated", *(f"rated_{level}" for level, _, _ in RATING_LEVELS),
+                              *(f.key for f in CALL_FORMULAS if "callback" in f.key)})
 
 ALL = {f.key: f for f in CALL_FORMULAS + TICKET_FORMULAS}
 

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from db.models import Call, Queue
 from kpis.calls import DEFAULT_SERVICE_LEVEL, call_counts, call_figures
-from kpis.formulas import CALL_FORMULAS
+from kpis.formulas import CALL_FORMULAS, NOT_IN_QUEUE_LOG
 from kpis.period import Period
 from kpis.settings import KpiSettings, load_settings
 
@@ -236,7 +236,8 @@ def compare(session, log: QueueLog, period: Period, settings: KpiSettings | None
     ours = {k: f["value"] for k, f in call_figures(queued_counts).items()}
     theirs_counts = queue_log_counts(log, period, (), settings, levels, wrapups).get((), {})
     theirs = {k: f["value"] for k, f in call_figures(theirs_counts).items()}
-    differ = [f.key for f in CALL_FORMULAS if not _close(ours[f.key], theirs[f.key], f.unit)]
+    differ = [f.key for f in CALL_FORMULAS
+              if f.key not in NOT_IN_QUEUE_LOG and not _close(ours[f.key], theirs[f.key], f.unit)]
 
     start, end = period.utc_bounds()
     at = func.coalesce(Call.queue_joined_at, Call.arrived_at)

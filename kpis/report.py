@@ -61,7 +61,7 @@ def kpi_table(session: Session, period: Period, by: tuple[str, ...] = (), filter
     wanted = set(by) | set(filters)
     if "calls" in families:
         if wanted <= set(CALL_DIMENSIONS):
-            counts = call_counts(session, period, table.by, filters, table.settings)
+            counts = call_counts(session, period, table.by, filters, table.settings, as_of=table.as_of)
             table.calls = _rows(counts, table.by, period, call_figures, labels)
         else:
             table.notes.append(f"calls have no {', '.join(sorted(wanted - set(CALL_DIMENSIONS)))}: "

@@ -62,7 +62,7 @@ class Callback(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     caller: Mapped[str] = mapped_column(String(64), index=True)
-    centre_day: Mapped[dt.date]                      # the centre's local date of the first missed call
+    centre_day: Mapped[dt.date] = mapped_column(index=True)  # the centre's local date of the first missed call
     source: Mapped[str] = mapped_column(String(16))  # abandoned | fallback | voicemail
     status: Mapped[CallbackStatus] = mapped_column(str_enum(CallbackStatus), default=CallbackStatus.pending,
                                                    index=True)

@@ -77,6 +77,12 @@ class KpiCallDaily(Base):
     talk_sum: Mapped[float] = mapped_column(Float)
     rated: Mapped[int] = mapped_column(Integer)
     rated_satisfied: Mapped[int] = mapped_column(Integer)
+    # 一次一评 distribution: answered calls rated 1 (very satisfied) … 5 (very dissatisfied); migration 0019
+    rated_1: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    rated_2: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    rated_3: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    rated_4: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    rated_5: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 TICKET_SUMS = ("tickets", "resolved_on_call", "dispatched", "accept_decided", "accepted_on_time", "handle_decided",
@@ -84,7 +90,8 @@ TICKET_SUMS = ("tickets", "resolved_on_call", "dispatched", "accept_decided", "a
                "satisfied_closed", "unrated_closed", "visit_due", "visited", "closed", "replied", "returned",
                "extended", "reopened")
 CALL_SUMS = ("received", "offered", "answered", "abandoned", "short_abandoned", "answered_in_sl", "wait_sum",
-             "answered_wait_sum", "wait_max", "talk_sum", "rated", "rated_satisfied")
+             "answered_wait_sum", "wait_max", "talk_sum", "rated", "rated_satisfied", "rated_1", "rated_2",
+             "rated_3", "rated_4", "rated_5")
 
 
 def _ticket_daily_namespace() -> dict:

@@ -57,3 +57,31 @@ def test_migrations_ship_inside_the_package():
     assert (MIGRATIONS_DIR / "script.py.mako").is_file()
     assert (MIGRATIONS_DIR / "versions" / "0001_initial.py").is_file()
     assert MIGRATIONS_DIR.parent.name == "db"
+
+
+def test_0019_adds_the_rating_levels_and_marks_days_rolled_without_them_dirty(database_url):
+    """Call days rolled up before 0019 hold no rating distribution: they must be read live until rolled again."""
+    from sqlalchemy import text
+
+    upgrade(database_url, "0018")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as c:
+            c.execute(text("INSERT INTO kpi_call_daily (day, hour, received, offered, answered, abandoned, "
+                           "short_abandoned, answered_in_sl, wait_sum, answered_wait_sum, talk_sum, rated, "
+                           "rated_satisfied) VALUES ('2026-03-01', 10, 1, 1, 1, 0, 0, 1, 5, 5, 60, 1, 1)"))
+            for family, day in (("calls", "2026-03-01"), ("calls", "2026-03-02"), ("tickets", "2026-03-01")):
+                c.execute(text("INSERT INTO kpi_rollup_days (family, day, offset_minutes, short_abandon_seconds, "
+                               "repeat_days, rolled_at) VALUES (:f, :d, 480, 5, 30, '2026-03-03 00:00:00')"),
+                          {"f": family, "d": day})
+            c.execute(text("INSERT INTO kpi_dirty_days (family, day, marked_at) "
+                           "VALUES ('calls', '2026-03-02', '2026-03-03 00:00:00')"))
+        upgrade(database_url)
+        with engine.connect() as c:
+            levels = c.execute(text("SELECT rated_1, rated_2, rated_3, rated_4, rated_5 FROM kpi_call_daily")).all()
+            dirty = c.execute(text("SELECT family, day FROM kpi_dirty_days ORDER BY day")).all()
+        assert [tuple(row) for row in levels] == [(0, 0, 0, 0, 0)]
+        assert [(family, str(day)) for family, day in dirty] == [("calls", "2026-03-01"), ("calls", "2026-03-02")]
+    finally:
+        engine.dispose()
+    assert schema_differences(database_url) == []

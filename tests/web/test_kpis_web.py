@@ -9,7 +9,8 @@ import io
 import pytest
 from jsonschema import Draft202012Validator
 
-from db.models import Call, CallOutcome, Line
+from db.models import Call, Callback, CallbackStatus, CallOutcome, Line
+from kpis.formulas import CALL_FORMULAS
 from web.api import openapi_document
 
 DOC = openapi_document()
@@ -42,7 +43,14 @@ def calls(db_session):
                        queue_joined_at=joined, answered_at=answered, queue_name="12345",
                        ended_at=(answered or joined) + dt.timedelta(seconds=talk or wait),
                        outcome=CallOutcome.answered if talk else CallOutcome.abandoned,
-                       wait_seconds=wait, talk_seconds=talk))
+                       wait_seconds=wait, talk_seconds=talk, rating=1 if n == 0 else None))
+        s.flush()
+        # 漏接回拨: the abandoned call (ended 10:02:40) is called back at 10:20, inside its target (10:32:40)
+        missed = s.query(Call).filter_by(uniqueid="kpi-web-2").one()
+        s.add(Callback(caller=missed.caller, centre_day=dt.date.fromisoformat(DAY), source="abandoned",
+                       status=CallbackStatus.reached, attempt_count=1, created_at=missed.ended_at,
+                       due_at=missed.ended_at + dt.timedelta(minutes=30),
+                       reached_at=dt.datetime.fromisoformat(f"{DAY} 10:20") - BJ, calls=[missed]))
         s.commit()
 
 
@@ -125,3 +133,21 @@ def test_the_dashboard_shows_each_number_with_its_formula_and_serves_its_chart_l
     library = client.get("/static/vendor/echarts/echarts.min.js")
     assert library.status_code == 200 and len(library.data) > 500_000
     assert 'href="/supervisor/kpis/"' in client.get("/centre/").get_data(as_text=True)   # in the header
+
+
+def test_the_api_csv_and_dashboard_give_the_callback_and_rating_figures(as_role, calls):
+    described = DOC["components"]["schemas"]["KpiCallRow"]["allOf"][1]["properties"]["figures"]["required"]
+    assert described == [f.key for f in CALL_FORMULAS]          # the OpenAPI document names every call figure
+    [row] = conforms(as_role("supervisor").get(f"/api/v1/kpis?{Q}&family=calls"))["calls"]
+    f = row["figures"]
+    assert (f["callback_rate"]["numerator"], f["callback_rate"]["denominator"]) == (1, 1)
+    assert f["callback_on_target_rate"]["value"] == 1.0 and f["callback_requests"]["value"] == 1
+    assert f["median_time_to_callback"]["value"] == 1040.0 and f["longest_time_to_callback"]["value"] == 1040.0
+    assert f["rated_1"]["value"] == 1 and f["unrated"]["value"] == 1 and f["call_satisfaction_rate"]["value"] == 1.0
+    text = as_role("supervisor").get(f"/api/v1/kpis?{Q}&family=calls&format=csv").get_data(as_text=True)
+    rows = {r["kpi"]: r for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+    assert (rows["callback_rate"]["指标"], rows["callback_rate"]["value"]) == ("回拨率", "1.0")
+    assert rows["average_time_to_callback"]["numerator"] == "1040.0"
+    page = as_role("supervisor").get(f"/supervisor/kpis/?{Q}").get_data(as_text=True)
+    assert 'data-kpi="callback_rate"' in page and "平均回拨时长" in page and "1040.0 s" in page
+    assert 'data-kpi="rated_5"' in page and "评价5非常不满意量" in page

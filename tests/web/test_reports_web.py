@@ -83,12 +83,14 @@ def test_the_daily_report_page_and_its_pdf(as_role, tickets, tmp_path):
     client = as_role("supervisor")
     page = client.get(f"/supervisor/reports/daily?on={DAY}").get_data(as_text=True)
     assert "日报" in page and "人工接通率" in page and "突增" in page and "style=\"" not in page
+    assert "回拨率" in page and "回拨时长中位数" in page and "评价3基本满意量" in page   # callbacks, 一次一评
     response = client.get(f"/supervisor/reports/daily.pdf?on={DAY}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pdf = tmp_path / "daily.pdf"
     pdf.write_bytes(response.data)
     text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
     assert "日报" in text and "人工接通率" in text and str(DAY) in text and "供水" in text
+    assert "回拨率" in text
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
                    check=True)
     assert (tmp_path / "page-1.png").stat().st_size > 5000
