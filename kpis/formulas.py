@@ -125,7 +125,8 @@ TICKET_FORMULAS: tuple[Formula, ...] = (
 )
 
 # figures of the call records' follow-up (callbacks, ratings): app_queue's queue_log has nothing to compare them with
-NOT_IN_QUEUE_LOG = frozenset({"unrated", *(f"rated_{level}" for level, _, _ in RATING_LEVELS),
+NOT_IN_QUEUE_LOG = frozenset({"rated", "unrated", "rating_rate", "call_satisfaction_rate",
+                              *(f"rated_{level}" for level, _, _ in RATING_LEVELS),
                               *(f.key for f in CALL_FORMULAS if "callback" in f.key)})
 
 ALL = {f.key: f for f in CALL_FORMULAS + TICKET_FORMULAS}

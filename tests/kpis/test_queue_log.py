@@ -87,7 +87,8 @@ def test_the_figures_from_queue_log_by_hand():
 
 
 def test_records_and_queue_log_agree_and_every_difference_says_why(session, add_call):
-    add_call("2026-03-02 10:00", wait=10.2, talk=99.8).uniqueid = "ql-1.1"
+    rated = add_call("2026-03-02 10:00", wait=10.2, talk=99.8)
+    rated.uniqueid, rated.rating = "ql-1.1", 1    # 一次一评: queue_log has no ratings, so they are not compared
     add_call("2026-03-02 10:10", wait=30.4).uniqueid = "ql-2.1"
     add_call("2026-03-02 10:20", wait=2.3).uniqueid = "ql-3.1"
     add_call("2026-03-02 11:00", wait=20.1, talk=50.2, queue="overflow", agent="1002").uniqueid = "ql-4.1"
