@@ -72,7 +72,8 @@ def call_records(settings: Settings, caller_like: str, since: dt.datetime) -> di
         recordings = [c.recording_file for c in calls if c.outcome and c.outcome.value == "answered" and c.recording_file]
     return {"records": len(calls), "outcomes": outcomes,
             "wait_p50_s": percentile(waits, 50), "wait_p99_s": percentile(waits, 99),
-            "talk_p50_s": percentile(talks, 50), "recording_files": recordings}
+            "talk_p50_s": percentile(talks, 50), "talk_min_s": min(talks) if talks else None,
+            "talk_max_s": max(talks) if talks else None, "recording_files": recordings}
 
 
 def check_recordings(files: list[str], sample: int = 20) -> dict:

@@ -139,13 +139,13 @@ def run(settings: Settings, plan: LoadPlan, work: Path, echo=print) -> dict:
     uas = sipp.start("agents", scenarios.fill("agent_uas.xml", work, {
         "ring_min_ms": _ms(plan.ring_s[0]), "ring_max_ms": _ms(plan.ring_s[1]),
         "talk_min_ms": _ms(plan.talk_s[0]), "talk_max_ms": _ms(plan.talk_s[1]),
-        "voice_pcap": scenarios.VOICE_PCAP}), work, pbx=pbx, local_port=agent_port, media_port=agent_media,
+        "voice_pcap": scenarios.VOICE_PCAP, "voice_ms": scenarios.VOICE_MS}), work, pbx=pbx, local_port=agent_port, media_port=agent_media,
         time_limit=plan.seconds + tail + 30, extra=[])
     offered_grid = math.ceil(plan.rate * plan.seconds / ACCEPT)
     caller_file = scenarios.fill("caller_uac.xml", work, {
         "accept": ACCEPT, "patience_ms": _ms(plan.patience_mean_s), "patience_min_ms": _ms(plan.patience_min_s),
         "patience_max_ms": _ms(plan.patience_cap_s),
-        "caller_prefix": caller_prefix, "voice_pcap": scenarios.VOICE_PCAP,
+        "caller_prefix": caller_prefix, "voice_pcap": scenarios.VOICE_PCAP, "voice_ms": scenarios.VOICE_MS,
         "dtmf_pcap": scenarios.dtmf_pcap(plan.digit), "dtmf_after_ms": 3000, "digit": plan.digit})
     stats = None
     try:

@@ -9,7 +9,8 @@ from hotline.errors import HotlineError
 
 SCENARIO_DIR = PROJECT_DIR / "bench" / "load"
 SIPP_MEDIA = Path("/usr/share/sip-tester")     # Debian sip-tester: g711a.pcap, dtmf_2833_<digit>.pcap
-VOICE_PCAP = SIPP_MEDIA / "g711a.pcap"         # about 8 s of speech, PCMA
+VOICE_PCAP = SIPP_MEDIA / "g711a.pcap"         # 7.05 s of speech, PCMA
+VOICE_MS = 7000                                # the scenarios play VOICE_PCAP again after this long
 
 
 def dtmf_pcap(digit: str) -> Path:

@@ -52,8 +52,9 @@ def test_scenarios_are_filled_completely(tmp_path):
     with pytest.raises(HotlineError):
         scenarios.fill("agent_uas.xml", tmp_path, {})
     out = scenarios.fill("agent_uas.xml", tmp_path, {"ring_min_ms": 1, "ring_max_ms": 2, "talk_min_ms": 3,
-                                                     "talk_max_ms": 4, "voice_pcap": "/x.pcap"})
+                                                     "talk_max_ms": 4, "voice_pcap": "/x.pcap", "voice_ms": 7000})
     assert 'max="4"' in out.read_text()
+    assert 'assign_to="voice_left" value="7000"' in out.read_text()    # speech again every 7 s (rtp_timeout)
 
 
 def test_percentile_and_agi_log_parsing(tmp_path):
