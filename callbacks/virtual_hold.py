@@ -90,3 +90,15 @@ def record_try(session, settings: Settings, callback: Callback, dial_status: str
         callback.status = CallbackStatus.pending if callback.next_attempt_at else CallbackStatus.failed
     session.flush()
     return outcome
+
+
+def release(session, settings: Settings, callback: Callback, now: dt.datetime | None = None) -> bool:
+    """The placeholder is gone while it still held the request (no agent in time, the agent left,
+    a reload): the request goes back on the callback list for the dialer. False when it was done."""
+    if callback.status != CallbackStatus.dialing:
+        return False
+    now = now or utcnow()
+    callback.next_attempt_at = rules.next_attempt_after(rules.window_of(settings), callback.attempt_count, now)
+    callback.status = CallbackStatus.pending if callback.next_attempt_at else CallbackStatus.failed
+    session.flush()
+    return True

@@ -35,4 +35,5 @@ HANDLERS = {
     "vhold_request": virtual_hold.request,
     "vhold_agent": virtual_hold.agent,
     "vhold_result": virtual_hold.result,
+    "vhold_end": virtual_hold.end,
 }

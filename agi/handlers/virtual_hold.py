@@ -4,6 +4,7 @@
 ``vhold_request,<queue>``            the citizen keyed 1: HOTLINE_VHOLD_ID = the callback request holding the place
 ``vhold_agent,<id>``                 the agent's channel, on picking up the placeholder: who took it
 ``vhold_result,<id>,<DIALSTATUS>,<HANGUPCAUSE>,<last>``  the placeholder, after each dial of the citizen
+``vhold_end,<id>``                   the placeholder hung up: a request it still held goes back on the list
 """
 from __future__ import annotations
 
@@ -60,3 +61,10 @@ def result(req: AgiRequest) -> None:
     outcome = virtual_hold.record_try(req.session, current_settings(), callback, status, cause, last=last == "1")
     req.log.info("virtual hold %s: dial %s (%s), request %s", callback.id, outcome.value, status,
                  callback.status.value)
+
+
+def end(req: AgiRequest) -> None:
+    callback = _callback(req)
+    if callback is not None and virtual_hold.release(req.session, current_settings(), callback):
+        req.log.info("virtual hold %s: placeholder gone before the citizen was reached, request %s",
+                     callback.id, callback.status.value)

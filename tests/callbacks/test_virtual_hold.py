@@ -77,3 +77,12 @@ def test_an_answered_dial_reaches_the_request(session, settings):
     assert virtual_hold.record_try(session, settings, callback, "ANSWER", "", last=False, now=NOW) \
         == AttemptOutcome.reached
     assert callback.status == CallbackStatus.reached and callback.reached_at == NOW
+
+
+def test_a_placeholder_gone_before_the_citizen_was_reached_puts_the_request_back_on_the_list(session, settings):
+    callback = virtual_hold.request(session, settings, _call(session, "13800137777"), NOW)
+    assert virtual_hold.release(session, settings, callback, NOW)
+    assert callback.status == CallbackStatus.pending and callback.next_attempt_at == NOW
+    virtual_hold.record_try(session, settings, callback, "ANSWER", "", last=False, now=NOW)
+    assert not virtual_hold.release(session, settings, callback, NOW)     # reached: nothing to do
+    assert callback.status == CallbackStatus.reached

@@ -128,3 +128,20 @@ def test_a_citizen_who_does_not_answer_is_tried_twice_then_waits_on_the_callback
     assert [(a.number, a.outcome) for a in listed.attempts] == [(1, AttemptOutcome.no_answer),
                                                                 (2, AttemptOutcome.no_answer)]
     assert listed.next_attempt_at is not None and listed.attempt_count == 2   # the dialer has one more try
+
+
+def test_a_placeholder_gone_before_an_agent_answered_puts_the_request_back_on_the_list(hotline, slow_queue):
+    caller = "13800140004"
+    for agent in AGENTS:
+        hotline.set_softphone(agent, "noanswer")
+    hotline.call("12345", "--from", caller, "--dtmf", _keys(hotline), "--dtmf-delay", "1", "--hangup-after", "30")
+    callback = _callback_of(hotline, caller)
+    assert callback is not None and callback.status == CallbackStatus.dialing
+    wait_for(lambda: _placeholder_waiting(hotline, callback.id), 10, "the placeholder in the 12345 queue",
+             interval=0.2)
+    placeholder = next(row.split("!")[0] for row in hotline.pbx.cli("core show channels concise").splitlines()
+                       if row.startswith(f"Local/{callback.id}-0-12345@hotline-vhold-place-") and ";2!" in row)
+    hotline.pbx.cli(f"channel request hangup {placeholder}")     # e.g. the wait outlived the longest call
+    wait_for(lambda: _callback_of(hotline, caller).status == CallbackStatus.pending, 10,
+             "the request back on the callback list", interval=0.2)
+    assert _callback_of(hotline, caller).attempts == []        # never dialed: the dialer has all its tries
