@@ -83,6 +83,8 @@ def test_the_placeholder_keeps_the_place_ahead_of_a_later_caller_and_the_agent_c
     assert callback is not None, f"no virtual-hold request: {record}"
     assert callback.source == "virtual_hold" and callback.status == CallbackStatus.dialing
     assert [c.uniqueid for c in callback.calls] == [record["uniqueid"]]
+    # the citizen's own call never queued (its place is the placeholder's): not an abandoned offered call
+    assert record["queue"] is None and record["wait_seconds"] is None, record
     assert "virtual hold offered in 12345: position 1, expected wait 100s" in hotline.agi_log()
     wait_for(lambda: _placeholder_waiting(hotline, callback.id), 10, "the placeholder in the 12345 queue",
              interval=0.2)
