@@ -11,7 +11,7 @@ from hotline.errors import HotlineError
 MAX_ATTEMPTS = 3                                   # at most 3 calls per request
 ATTEMPT_SPACING = dt.timedelta(minutes=10)         # between two attempts of one request
 TARGET = dt.timedelta(minutes=30)                  # called back within 30 min of the window (目标时限)
-SOURCES = ("abandoned", "fallback", "voicemail")
+SOURCES = ("abandoned", "fallback", "voicemail", "virtual_hold")
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,8 @@ class Settings:
     voicemail_silent_below_db: int = -50  # a message whose RMS level stays under this (dBFS) is silent: dropped
     voicemail_no_agent_wait_s: int = 30  # no agent logged in to the queue: voicemail offered after this wait
     voicemail_topic: str = "other-policy"  # the topic a voicemail ticket gets until an agent who listened changes it
+    virtual_hold_offer_s: int = 60       # 回拨 (virtual hold): offered when the expected wait is longer; 0 = never
+    virtual_hold_ring_s: int = 30        # how long the citizen's phone rings when the placeholder reaches an agent
     load_trunk_port: int = 0             # `hotline load`: a second trunk for the load generator's callers
                                          # from 127.0.0.1 this port (same context as the carrier); 0 = off
     agi_timing: bool = False             # the FastAGI server logs each handler's time ("AGI timing")
@@ -115,6 +117,8 @@ class Settings:
             voicemail_silent_below_db=_decibels(env, "HOTLINE_VOICEMAIL_SILENT_BELOW_DB", -50),
             voicemail_no_agent_wait_s=_count(env, "HOTLINE_VOICEMAIL_NO_AGENT_WAIT_S", 30),
             voicemail_topic=env.get("HOTLINE_VOICEMAIL_TOPIC") or "other-policy",
+            virtual_hold_offer_s=_count(env, "HOTLINE_VIRTUAL_HOLD_OFFER_S", 60),
+            virtual_hold_ring_s=_positive(env, "HOTLINE_VIRTUAL_HOLD_RING_S", 30),
             load_trunk_port=_count(env, "HOTLINE_LOAD_TRUNK_PORT", 0),
             agi_timing=_flag(env, "HOTLINE_AGI_TIMING"),
         )
@@ -151,6 +155,8 @@ class Settings:
             "HOTLINE_SIP_BLOCK_AFTER": str(self.sip_block_after),
             "HOTLINE_SIP_BLOCK_WINDOW": str(self.sip_block_window),
             "HOTLINE_SIP_BLOCK_SECONDS": str(self.sip_block_seconds),
+            "HOTLINE_VIRTUAL_HOLD_OFFER_S": str(self.virtual_hold_offer_s),
+            "HOTLINE_VIRTUAL_HOLD_RING_S": str(self.virtual_hold_ring_s),
             "HOTLINE_LOAD_TRUNK_PORT": str(self.load_trunk_port),
             "HOTLINE_AGI_TIMING": "1" if self.agi_timing else "0",
         }

@@ -59,6 +59,14 @@ TRANSFER_KIND = "HOTLINE_TRANSFER_KIND"     # what an answered transfer means: t
 CALLBACK_ATTEMPT = "HOTLINE_CALLBACK_ATTEMPT"   # inherited: the dialer's attempt (= Originate ChannelId)
 CALLBACK_AGENT = "HOTLINE_CALLBACK_AGENT"       # one-click: the endpoint of the agent who clicked, rung first
 
+# --- virtual hold (回拨, extensions_callbacks.conf, callbacks/virtual_hold.py) -----------------
+VHOLD_OFFER = "HOTLINE_VHOLD_OFFER"         # "1": the expected wait is long, offer key 1 (set by AGI vhold_offer)
+VHOLD_OFFERED = "HOTLINE_VHOLD_OFFERED"     # dialplan: offered once per call (not again after an overflow)
+VHOLD_CHOICE = "HOTLINE_VHOLD_CHOICE"       # dialplan: the key read on the offer
+VHOLD_ID = "HOTLINE_VHOLD_ID"               # the callback request that holds the place (set by AGI vhold_request)
+VHOLD_KEY = "1"                             # keep my place and call me back
+VHOLD_TRY = "HOTLINE_VHOLD_TRY"             # dialplan: which dial of the citizen this is
+
 # --- voicemail (留言, extensions_voicemail.conf, voicemail/) ------------------------------
 VOICEMAIL = "HOTLINE_VOICEMAIL"             # the file Record() writes the citizen's message to
 VOICEMAIL_AT = "HOTLINE_VOICEMAIL_AT"       # epoch.ms the voicemail route began: a queued caller's wait ends

@@ -15,6 +15,7 @@ from agi.handlers import (
     progress,
     rating,
     return_visit,
+    virtual_hold,
 )
 
 HANDLERS = {
@@ -30,4 +31,9 @@ HANDLERS = {
     "return_visit": return_visit.handle,
     "faq": faq.handle,
     "contributions": contributions.handle,
+    "vhold_offer": virtual_hold.offer,
+    "vhold_request": virtual_hold.request,
+    "vhold_agent": virtual_hold.agent,
+    "vhold_result": virtual_hold.result,
+    "vhold_end": virtual_hold.end,
 }

@@ -1,0 +1,149 @@
+"""Keep my place and call me back (回拨, virtual hold) on the real Asterisk.
+
+The queue's recent answers are made slow (answered calls with 100 s waits), so a caller's
+expected wait is over the offer threshold (60 s): the caller keys 1 and hangs up; a placeholder
+takes the place in the 12345 queue ahead of a later caller; the agent who answers it is
+connected first, then the citizen is dialed with caller ID 12345. A citizen who does not
+answer is tried twice, then the request waits on the callback list.
+"""
+from __future__ import annotations
+
+import math
+import threading
+
+import pytest
+from sqlalchemy import delete, select
+
+from db.models import AttemptOutcome, Call, Callback, CallbackStatus, CallOutcome
+from db.session import utcnow
+from hotline.media import audio_stats
+from ivr.prompts import resolve
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.asterisk
+
+AGENTS = ("agent1001", "agent1002", "agent1003", "agent1004")
+SEED = "vhold-seed-"
+RING = 3          # VHOLD_RING_S in these tests: how long the citizen's phone rings
+
+
+def _seconds(hotline, prompt: str) -> float:
+    return audio_stats(resolve(hotline.settings, "zh", prompt)).seconds
+
+
+@pytest.fixture
+def slow_queue(hotline):
+    """Three calls answered after 100 s each in the last minutes: any caller's expected wait is long."""
+    with hotline.session_factory()() as s:
+        now = utcnow()
+        for i in range(3):
+            s.add(Call(uniqueid=f"{SEED}{i}", caller="13800000000", queue_name="12345", arrived_at=now,
+                       answered_at=now, wait_seconds=100.0, outcome=CallOutcome.answered, ended_at=now))
+        s.commit()
+    hotline.pbx.cli(f"dialplan set global VHOLD_RING_S {RING}")
+    yield
+    hotline.pbx.cli(f"dialplan set global VHOLD_RING_S {hotline.settings.virtual_hold_ring_s}")
+    hotline.carrier.cli("dialplan set global CITIZEN_TALK 20")
+    with hotline.session_factory()() as s:
+        s.execute(delete(Call).where(Call.uniqueid.like(f"{SEED}%")))
+        s.commit()
+
+
+def _keys(hotline) -> str:
+    """1 for an agent on the menu, then 1 every 1.5 s until one lands in the offer's Read."""
+    span = _seconds(hotline, "transfer-agent") + _seconds(hotline, "vhold-offer") + 3
+    return "1" + "www1" * math.ceil(span / 1.5)
+
+
+def _callback_of(hotline, caller: str) -> Callback | None:
+    return hotline.session_factory()().scalar(select(Callback).where(Callback.caller == caller))
+
+
+def _pbx_application(hotline, caller: str) -> str:
+    for row in hotline.pbx.cli("core show channels concise").splitlines():
+        parts = row.split("!")
+        if len(parts) > 7 and parts[0].startswith("PJSIP/carrier") and parts[7] == caller:
+            return parts[5]
+    return ""
+
+
+def _placeholder_waiting(hotline, callback_id: int) -> bool:
+    return f"Local/{callback_id}-0-12345@hotline-vhold-place-" in hotline.pbx.cli("queue show 12345")
+
+
+def test_the_placeholder_keeps_the_place_ahead_of_a_later_caller_and_the_agent_calls_back(hotline, slow_queue):
+    caller, later = "13800140001", "13800140002"
+    for agent in AGENTS:
+        hotline.set_softphone(agent, "noanswer")
+    hotline.carrier.cli(f"dialplan set global CITIZEN_PHONE_{caller} answer")
+    hotline.carrier.cli("dialplan set global CITIZEN_TALK 3")
+    record = hotline.call("12345", "--from", caller, "--dtmf", _keys(hotline), "--dtmf-delay", "1",
+                          "--hangup-after", "30")
+    callback = _callback_of(hotline, caller)
+    assert callback is not None, f"no virtual-hold request: {record}"
+    assert callback.source == "virtual_hold" and callback.status == CallbackStatus.dialing
+    assert [c.uniqueid for c in callback.calls] == [record["uniqueid"]]
+    # the citizen's own call never queued (its place is the placeholder's): not an abandoned offered call
+    assert record["queue"] is None and record["wait_seconds"] is None, record
+    assert "virtual hold offered in 12345: position 1, expected wait 100s" in hotline.agi_log()
+    wait_for(lambda: _placeholder_waiting(hotline, callback.id), 10, "the placeholder in the 12345 queue",
+             interval=0.2)
+
+    result: dict = {}
+    citizen = threading.Thread(target=lambda: result.update(record=hotline.call(
+        "12345", "--from", later, "--dtmf", "1", "--dtmf-delay", "1", "--hangup-after", "90")))
+    citizen.start()
+    try:
+        wait_for(lambda: _pbx_application(hotline, later) == "Queue", 30, "the later caller in the queue",
+                 interval=0.2)
+        hotline.set_softphone("agent1001", "answer")
+        taken = f"virtual hold {callback.id} taken by agent 1001: calling back"
+        wait_for(lambda: taken in hotline.agi_log(), 40, "an agent to take the placeholder", interval=0.2)
+        assert _pbx_application(hotline, later) == "Queue"       # the later caller is still waiting behind it
+        wait_for(lambda: _callback_of(hotline, caller).status == CallbackStatus.reached, 30 + 2 * RING,
+                 "the citizen reached", interval=0.3)
+        saw = hotline.carrier.cli("dialplan show globals").split(f"CITIZEN_SAW_{caller}=", 1)
+        assert len(saw) == 2 and saw[1].split()[0] == hotline.settings.outbound_caller_id
+        log = hotline.agi_log()
+        assert log.index(taken) < log.index(f"virtual hold {callback.id}: dial reached (ANSWER), request reached")
+        reached = _callback_of(hotline, caller)
+        assert [(a.number, a.outcome, a.claimed_by) for a in reached.attempts] == [
+            (1, AttemptOutcome.reached, "virtual_hold")]
+    finally:
+        hangup = [row.split("!")[0] for row in hotline.pbx.cli("core show channels concise").splitlines()
+                  if row.startswith("PJSIP/carrier") and f"!{later}!" in row]
+        for channel in hangup:
+            hotline.pbx.cli(f"channel request hangup {channel}")
+        citizen.join(60)
+    assert result["record"]["answered_at"] is None       # the later caller never got ahead of the placeholder
+
+
+def test_a_citizen_who_does_not_answer_is_tried_twice_then_waits_on_the_callback_list(hotline, slow_queue):
+    caller = "13800140003"
+    hotline.carrier.cli(f"dialplan set global CITIZEN_PHONE_{caller} noanswer")
+    hotline.call("12345", "--from", caller, "--dtmf", _keys(hotline), "--dtmf-delay", "1", "--hangup-after", "30")
+    callback = _callback_of(hotline, caller)
+    assert callback is not None and callback.source == "virtual_hold"
+    wait_for(lambda: _callback_of(hotline, caller).status == CallbackStatus.pending, 30 + 3 * RING,
+             "the request back on the callback list", interval=0.3)
+    listed = _callback_of(hotline, caller)
+    assert [(a.number, a.outcome) for a in listed.attempts] == [(1, AttemptOutcome.no_answer),
+                                                                (2, AttemptOutcome.no_answer)]
+    assert listed.next_attempt_at is not None and listed.attempt_count == 2   # the dialer has one more try
+
+
+def test_a_placeholder_gone_before_an_agent_answered_puts_the_request_back_on_the_list(hotline, slow_queue):
+    caller = "13800140004"
+    for agent in AGENTS:
+        hotline.set_softphone(agent, "noanswer")
+    hotline.call("12345", "--from", caller, "--dtmf", _keys(hotline), "--dtmf-delay", "1", "--hangup-after", "30")
+    callback = _callback_of(hotline, caller)
+    assert callback is not None and callback.status == CallbackStatus.dialing
+    wait_for(lambda: _placeholder_waiting(hotline, callback.id), 10, "the placeholder in the 12345 queue",
+             interval=0.2)
+    placeholder = next(row.split("!")[0] for row in hotline.pbx.cli("core show channels concise").splitlines()
+                       if row.startswith(f"Local/{callback.id}-0-12345@hotline-vhold-place-") and ";2!" in row)
+    hotline.pbx.cli(f"channel request hangup {placeholder}")     # e.g. the wait outlived the longest call
+    wait_for(lambda: _callback_of(hotline, caller).status == CallbackStatus.pending, 10,
+             "the request back on the callback list", interval=0.2)
+    assert _callback_of(hotline, caller).attempts == []        # never dialed: the dialer has all its tries
