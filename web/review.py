@@ -60,8 +60,8 @@ def queue():
         total, more = listing.bounded_count(s, select(Ticket.id).where(Ticket.state.in_(states)), Ticket.id)
         queues.append((title, rows, total, [st.value for st in states], listing.count_text(total, more)))
     late_where = (Ticket.state.in_(OPEN_STATES), or_(Ticket.overdue, Ticket.accept_overdue, Ticket.supervised))
-    late = list(s.scalars(_with_rows(select(Ticket).where(*late_where)).order_by(Ticket.handle_due_at, Ticket.id)
-                          .limit(QUEUE_ROWS)))
+    late = listing.earliest_due(s, _with_rows(select(Ticket).where(late_where[1])), Ticket.state, OPEN_STATES,
+                                Ticket.handle_due_at, Ticket.id, QUEUE_ROWS)  # no deadline last, on both engines
     late_total = listing.count_text(*listing.bounded_count(s, select(Ticket.id).where(*late_where), Ticket.id))
     visits_query = for_a_human_query()
     visits = list(s.scalars(visits_query.options(selectinload(ReturnVisit.ticket), selectinload(ReturnVisit.attempts))
