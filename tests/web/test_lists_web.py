@@ -160,3 +160,44 @@ def test_the_count_stops_at_the_cap(as_role, numbers, monkeypatch):
     text = as_role("reviewer").get("/centre/tickets?department=scjgj&per=5&page=9").get_data(as_text=True)
     assert 'data-total="10" data-more="1"' in text and "/ 10+" in text
     assert "第 2 / 2 页" in text  # a page past the cap shows the last counted page
+
+
+def test_the_portal_and_queue_counts_stop_at_the_cap(as_role, numbers, monkeypatch):
+    from web import listing
+    monkeypatch.setattr(listing, "COUNT_MAX", 10)
+    portal = as_role("clerk").get("/department/").get_data(as_text=True)
+    assert re.search(r'id="section-accept">[^<]*<small>\(10\+\)</small>', portal)  # 57+ to accept: "10+"
+    assert "全部 all 10+ →" in portal
+    queue = as_role("reviewer").get("/centre/").get_data(as_text=True)
+    assert "<small>(" in queue  # the queue page still renders its sizes under the cap
+
+
+@pytest.mark.parametrize("id_desc", [False, True])
+def test_earliest_due_per_state_is_the_single_query_order(db_session, numbers, id_desc):
+    """The portal's and queue's top rows, fetched per state and merged, are the rows one
+    ORDER BY (due IS NULL, due, id) over all the states gives — empty deadlines last, ties by id."""
+    from sqlalchemy import select
+
+    from db.models import TicketState
+    from web import listing
+    states = list(TicketState)
+    with db_session() as s:
+        # a few of this module's tickets share a deadline and a few have none, so ties and empties are exercised
+        mine = s.scalars(select(Ticket).where(Ticket.number.in_(numbers[:6]))).all()
+        due = dt.datetime(2030, 1, 1)
+        kept = [(t, t.handle_due_at) for t in mine]
+        for i, t in enumerate(mine):
+            t.handle_due_at = None if i < 2 else due
+        s.flush()
+        try:
+            tie = Ticket.id.desc() if id_desc else Ticket.id
+            for limit in (1, 3, 50, 10_000):
+                expected = list(s.scalars(select(Ticket).where(Ticket.state.in_(states)).order_by(
+                    Ticket.handle_due_at.is_(None), Ticket.handle_due_at, tie).limit(limit)))
+                got = listing.earliest_due(s, select(Ticket), Ticket.state, states, Ticket.handle_due_at,
+                                           Ticket.id, limit, id_desc=id_desc)
+                assert [t.id for t in got] == [t.id for t in expected], limit
+        finally:
+            for t, value in kept:
+                t.handle_due_at = value
+            s.commit()
