@@ -1,7 +1,7 @@
 """Keep my place and call me back (回拨, virtual hold).
 
 When a queued caller's expected wait (their position × the queue's recent mean time to answer)
-is over ``Settings.virtual_hold_offer_s``, the dialplan offers key 1
+is over the offer threshold (``Settings.virtual_hold_offer_s``, the dialplan global VHOLD_OFFER_S), the dialplan offers key 1
 (asterisk_conf/pbx/extensions_callbacks.conf). On 1 the caller hangs up and a placeholder
 Local channel takes their place in the same app_queue queue, ahead of everyone who called
 later. The agent who answers the placeholder hears whom they are calling back, then the
@@ -46,12 +46,13 @@ def recent_answer_seconds(session, queue: str, now: dt.datetime | None = None) -
                                         Call.answered_at >= now - RECENT, Call.wait_seconds.is_not(None)))]
 
 
-def should_offer(session, settings: Settings, queue: str, position: int, now: dt.datetime | None = None
+def should_offer(session, threshold_s: float, queue: str, position: int, now: dt.datetime | None = None
                  ) -> tuple[bool, float | None]:
-    if settings.virtual_hold_offer_s <= 0:
+    """Offer when the expected wait is over ``threshold_s`` (the dialplan's VHOLD_OFFER_S; 0 = never)."""
+    if threshold_s <= 0:
         return False, None
     wait = expected_wait(position, recent_answer_seconds(session, queue, now))
-    return wait is not None and wait > settings.virtual_hold_offer_s, wait
+    return wait is not None and wait > threshold_s, wait
 
 
 def request(session, settings: Settings, call: Call, now: dt.datetime | None = None) -> Callback:

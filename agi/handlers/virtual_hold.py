@@ -1,6 +1,6 @@
 """Keep my place and call me back (回拨, virtual hold; callbacks/virtual_hold.py), in four steps.
 
-``vhold_offer,<queue>,<position>``   the citizen's channel before Queue(): HOTLINE_VHOLD_OFFER=1 to offer key 1
+``vhold_offer,<queue>,<position>,<threshold s>``  before Queue(): HOTLINE_VHOLD_OFFER=1 to offer key 1
 ``vhold_request,<queue>``            the citizen keyed 1: HOTLINE_VHOLD_ID = the callback request holding the place
 ``vhold_agent,<id>``                 the agent's channel, on picking up the placeholder: who took it
 ``vhold_result,<id>,<DIALSTATUS>,<HANGUPCAUSE>,<last>``  the placeholder, after each dial of the citizen
@@ -18,9 +18,10 @@ from hotline.dialplan import VHOLD_ID, VHOLD_OFFER, sip_username_of
 
 
 def offer(req: AgiRequest) -> None:
-    queue, position = (req.argv + ["", ""])[:2]
-    offered, wait = virtual_hold.should_offer(req.session, current_settings(), queue,
-                                              int(position) if position.isdigit() else 0)
+    queue, position, threshold = (req.argv + ["", "", ""])[:3]
+    offered, wait = virtual_hold.should_offer(
+        req.session, int(threshold) if threshold.isdigit() else current_settings().virtual_hold_offer_s,
+        queue, int(position) if position.isdigit() else 0)
     req.set_variable(VHOLD_OFFER, "1" if offered else "")
     if offered:
         req.log.info("virtual hold offered in %s: position %s, expected wait %.0fs", queue, position, wait)

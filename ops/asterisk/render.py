@@ -78,7 +78,7 @@ def pbx_context(settings: Settings, agents: list[dict], queues: list[dict],
         "limits": CALL_LIMITS,
         "voicemail": {"max_s": settings.voicemail_max_s, "silence_s": settings.voicemail_silence_s,
                       "no_agent_wait_s": settings.voicemail_no_agent_wait_s},
-        "virtual_hold": {"ring_s": settings.virtual_hold_ring_s},
+        "virtual_hold": {"ring_s": settings.virtual_hold_ring_s, "offer_s": settings.virtual_hold_offer_s},
     }
 
 

@@ -47,10 +47,9 @@ def test_offered_when_the_recent_answers_of_that_queue_say_the_wait_is_over_the_
     _answered(session, 3, 25)
     _answered(session, 3, 500, queue="english")                        # another queue: not counted
     _answered(session, 3, 500, ago=dt.timedelta(hours=2))              # long ago: not counted
-    assert virtual_hold.should_offer(session, settings, "12345", 2, NOW) == (False, 50)
-    assert virtual_hold.should_offer(session, settings, "12345", 3, NOW) == (True, 75)
-    off = dataclasses.replace(settings, virtual_hold_offer_s=0)
-    assert virtual_hold.should_offer(session, off, "12345", 30, NOW) == (False, None)
+    assert virtual_hold.should_offer(session, 60, "12345", 2, NOW) == (False, 50)
+    assert virtual_hold.should_offer(session, 60, "12345", 3, NOW) == (True, 75)
+    assert virtual_hold.should_offer(session, 0, "12345", 30, NOW) == (False, None)   # 0: never offered
 
 
 def _call(session, caller="13800139999") -> Call:

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.asterisk
 AGENTS = ("agent1001", "agent1002", "agent1003", "agent1004")
 SEED = "vhold-seed-"
 RING = 3          # VHOLD_RING_S in these tests: how long the citizen's phone rings
+OFFER_S = 60      # VHOLD_OFFER_S in these tests: the default threshold
 
 
 def _seconds(hotline, prompt: str) -> float:
@@ -41,7 +42,9 @@ def slow_queue(hotline):
                        answered_at=now, wait_seconds=100.0, outcome=CallOutcome.answered, ended_at=now))
         s.commit()
     hotline.pbx.cli(f"dialplan set global VHOLD_RING_S {RING}")
+    hotline.pbx.cli(f"dialplan set global VHOLD_OFFER_S {OFFER_S}")   # the test hotline has offers off
     yield
+    hotline.pbx.cli(f"dialplan set global VHOLD_OFFER_S {hotline.settings.virtual_hold_offer_s}")
     hotline.pbx.cli(f"dialplan set global VHOLD_RING_S {hotline.settings.virtual_hold_ring_s}")
     hotline.carrier.cli("dialplan set global CITIZEN_TALK 20")
     with hotline.session_factory()() as s:

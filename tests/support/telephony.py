@@ -131,6 +131,9 @@ def start_hotline(run_dir: Path, database_url: str | None = None, redis_url: str
         "DATABASE_URL": database_url or f"sqlite:///{run_dir / 'hotline.db'}",
     })
     env.pop("HOTLINE_SOFTPHONES", None)
+    # 回拨 offers off: test calls must not hear an offer because earlier modules' calls waited;
+    # tests/integration/test_virtual_hold_calls.py turns it on with `dialplan set global VHOLD_OFFER_S`
+    env["HOTLINE_VIRTUAL_HOLD_OFFER_S"] = "0"
     env.update(extra_env or {})
     settings = Settings.from_env(env)
     settings.ensure_dirs()

@@ -1,14 +1,14 @@
 """The lists' composite indexes: department + state + deadline, state + deadline, line + deadline (issue 14).
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 """
 from typing import Sequence, Union
 
 from alembic import op
 
-revision: str = "0019"
-down_revision: Union[str, Sequence[str], None] = "0018"
+revision: str = "0020"
+down_revision: Union[str, Sequence[str], None] = "0019"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
