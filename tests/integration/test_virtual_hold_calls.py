@@ -18,6 +18,7 @@ from db.models import AttemptOutcome, Call, Callback, CallbackStatus, CallOutcom
 from db.session import utcnow
 from hotline.media import audio_stats
 from ivr.prompts import resolve
+from tests.support.telephony import citizen_application
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.asterisk
@@ -62,13 +63,6 @@ def _callback_of(hotline, caller: str) -> Callback | None:
     return hotline.session_factory()().scalar(select(Callback).where(Callback.caller == caller))
 
 
-def _pbx_application(hotline, caller: str) -> str:
-    for row in hotline.pbx.cli("core show channels concise").splitlines():
-        parts = row.split("!")
-        if len(parts) > 7 and parts[0].startswith("PJSIP/carrier") and parts[7] == caller:
-            return parts[5]
-    return ""
-
 
 def _placeholder_waiting(hotline, callback_id: int) -> bool:
     return f"Local/{callback_id}-0-12345@hotline-vhold-place-" in hotline.pbx.cli("queue show 12345")
@@ -97,12 +91,12 @@ def test_the_placeholder_keeps_the_place_ahead_of_a_later_caller_and_the_agent_c
         "12345", "--from", later, "--dtmf", "1", "--dtmf-delay", "1", "--hangup-after", "90")))
     citizen.start()
     try:
-        wait_for(lambda: _pbx_application(hotline, later) == "Queue", 30, "the later caller in the queue",
+        wait_for(lambda: citizen_application(hotline, later) == "Queue", 30, "the later caller in the queue",
                  interval=0.2)
         hotline.set_softphone("agent1001", "answer")
         taken = f"virtual hold {callback.id} taken by agent 1001: calling back"
         wait_for(lambda: taken in hotline.agi_log(), 40, "an agent to take the placeholder", interval=0.2)
-        assert _pbx_application(hotline, later) == "Queue"       # the later caller is still waiting behind it
+        assert citizen_application(hotline, later) == "Queue"       # the later caller is still waiting behind it
         wait_for(lambda: _callback_of(hotline, caller).status == CallbackStatus.reached, 30 + 2 * RING,
                  "the citizen reached", interval=0.3)
         saw = hotline.carrier.cli("dialplan show globals").split(f"CITIZEN_SAW_{caller}=", 1)

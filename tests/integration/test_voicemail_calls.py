@@ -20,6 +20,7 @@ from sqlalchemy import select
 from db.models import Callback, Queue, Ticket, TicketChannel, TicketState
 from hotline.media import audio_stats
 from ivr.prompts import resolve
+from tests.support.telephony import citizen_application
 from tests.support.waiting import wait_for
 from tests.support.web import csrf_of
 
@@ -144,14 +145,6 @@ def _announce(hotline, item: str) -> None:
              "the FastAGI server to drop its routing snapshot", interval=0.2)
 
 
-def _pbx_application(hotline, caller: str) -> str:
-    """The dialplan application the citizen's channel on the PBX runs now ("" when it is gone)."""
-    for row in hotline.pbx.cli("core show channels concise").splitlines():
-        parts = row.split("!")
-        if len(parts) > 7 and parts[0].startswith("PJSIP/carrier") and parts[7] == caller:
-            return parts[5]
-    return ""
-
 
 def test_a_wait_past_the_limit_offers_voicemail_and_key_8_takes_it(hotline, short_wait_nobody_answers):
     caller = "13800120003"
@@ -183,9 +176,9 @@ def test_a_caller_who_keys_nothing_on_the_offer_waits_on_and_is_answered(hotline
     citizen.start()
     try:
         # past the limit (12345, then overflow), the offer, then back in the queue: now an agent answers
-        wait_for(lambda: _pbx_application(hotline, caller) == "Read", 2 * WAIT_LIMIT + 20, "the voicemail offer",
+        wait_for(lambda: citizen_application(hotline, caller) == "Read", 2 * WAIT_LIMIT + 20, "the voicemail offer",
                  interval=0.2)
-        wait_for(lambda: _pbx_application(hotline, caller) == "Queue", offer + 15, "the caller back in the queue",
+        wait_for(lambda: citizen_application(hotline, caller) == "Queue", offer + 15, "the caller back in the queue",
                  interval=0.2)
         for agent in AGENTS:
             hotline.set_softphone(agent, "answer")
@@ -220,9 +213,9 @@ def test_with_no_agent_logged_in_voicemail_is_offered_after_a_short_wait(hotline
         "12345", "--from", caller, "--dtmf", "1", "--dtmf-delay", "1", "--hangup-after", "40")))
     citizen.start()
     try:
-        wait_for(lambda: _pbx_application(hotline, caller) == "Queue", 20, "the caller in the queue", interval=0.2)
+        wait_for(lambda: citizen_application(hotline, caller) == "Queue", 20, "the caller in the queue", interval=0.2)
         joined = time.monotonic()
-        wait_for(lambda: _pbx_application(hotline, caller) == "Read", 2 * NO_AGENT_WAIT + 15, "the voicemail offer",
+        wait_for(lambda: citizen_application(hotline, caller) == "Read", 2 * NO_AGENT_WAIT + 15, "the voicemail offer",
                  interval=0.2)
         offered_after = time.monotonic() - joined
     finally:
@@ -252,11 +245,11 @@ def test_python_away_when_the_message_ends_the_message_is_parked_and_becomes_a_t
     with hotline.carrier_ami() as ami:
         originate(ami, CitizenCall(number="12345", caller=caller, dtmf="8", dtmf_delay=1, speak_delay=prompt + BEEP,
                                    speak=4, hangup_after=1), f"voicemail-{caller}")
-    wait_for(lambda: _pbx_application(hotline, caller) == "Record", prompt + 20, "the citizen's message recorded",
+    wait_for(lambda: citizen_application(hotline, caller) == "Record", prompt + 20, "the citizen's message recorded",
              interval=0.2)
     hotline.stop_service("agi")
     try:
-        wait_for(lambda: _pbx_application(hotline, caller) == "", 20, "the end of the call", interval=0.2)
+        wait_for(lambda: citizen_application(hotline, caller) == "", 20, "the end of the call", interval=0.2)
         parked = wait_for(lambda: _parked(hotline), 10, "the call's facts parked in AstDB", interval=0.2)
     finally:
         hotline.start_service("agi")

@@ -178,3 +178,15 @@ def stop_hotline(hotline: Hotline) -> None:
             client.delete(*keys)
     except Exception:
         pass
+
+
+def citizen_application(hotline: Hotline, caller: str) -> str:
+    """The dialplan application the citizen's channel (from the carrier, caller ID ``caller``) runs on the PBX now.
+
+    "" when the channel is gone.
+    """
+    for row in hotline.pbx.cli("core show channels concise").splitlines():
+        parts = row.split("!")
+        if len(parts) > 7 and parts[0].startswith("PJSIP/carrier") and parts[7] == caller:
+            return parts[5]
+    return ""
