@@ -13,12 +13,16 @@ from callbacks import virtual_hold
 from db.models import Callback
 from db.repositories import agents as agent_repo
 from db.repositories import calls as call_repo
+from hotline.caller_id import is_withheld
 from hotline.config import current_settings
 from hotline.dialplan import VHOLD_ID, VHOLD_OFFER, sip_username_of
 
 
 def offer(req: AgiRequest) -> None:
     queue, position, threshold = (req.argv + ["", "", ""])[:3]
+    if is_withheld(req.caller):      # the number on the call is the one called back: a withheld one never is
+        req.set_variable(VHOLD_OFFER, "")
+        return
     offered, wait = virtual_hold.should_offer(
         req.session, int(threshold) if threshold.isdigit() else current_settings().virtual_hold_offer_s,
         queue, int(position) if position.isdigit() else 0)
