@@ -74,10 +74,20 @@ def _placeholder_waiting(hotline, callback_id: int) -> bool:
     return f"Local/{callback_id}-0-12345@hotline-vhold-place-" in hotline.pbx.cli("queue show 12345")
 
 
+def _pause_all_but_agent1001(hotline, paused: bool = True) -> None:
+    """Only agent 1001 stays available: with autofill, the later caller (position 2) never rings an agent
+    while one is free for the placeholder, and 1001 is the next one rung (no other's 15 s ring first)."""
+    with hotline.pbx_ami() as ami:
+        for agent in AGENTS[1:]:
+            ami.action("QueuePause", Interface=f"PJSIP/{agent}", Paused="true" if paused else "false",
+                       **({"Reason": "vhold test"} if paused else {}))
+
+
 def test_the_placeholder_keeps_the_place_ahead_of_a_later_caller_and_the_agent_calls_back(hotline, slow_queue):
     caller, later = "13800140001", "13800140002"
     for agent in AGENTS:
         hotline.set_softphone(agent, "noanswer")
+    _pause_all_but_agent1001(hotline)
     hotline.carrier.cli(f"dialplan set global CITIZEN_PHONE_{caller} answer")
     hotline.carrier.cli("dialplan set global CITIZEN_TALK 3")
     record = hotline.call("12345", "--from", caller, "--dtmf", _keys(hotline), "--dtmf-delay", "1",
@@ -118,6 +128,7 @@ def test_the_placeholder_keeps_the_place_ahead_of_a_later_caller_and_the_agent_c
         for channel in hangup:
             hotline.pbx.cli(f"channel request hangup {channel}")
         citizen.join(60)
+        _pause_all_but_agent1001(hotline, paused=False)
     assert result["record"]["answered_at"] is None       # the later caller never got ahead of the placeholder
 
 
