@@ -12,6 +12,7 @@
   const csrf = form.elements.csrf_token.value;
   let timer = null;
   let asked = 0;
+  let applying = false;   // the topic changes because the agent applied the hint: no new request
 
   function percent(p) { return Math.round(p * 100) + '%'; }
 
@@ -28,7 +29,8 @@
   function applyTopic(code) {
     if (!topic || topic.value === code) return;
     topic.value = code;
-    topic.dispatchEvent(new Event('change', {bubbles: true}));
+    applying = true;      // other scripts follow the topic; this one would only redraw the hint being clicked
+    try { topic.dispatchEvent(new Event('change', {bubbles: true})); } finally { applying = false; }
   }
 
   function applyDepartment(code) {
@@ -98,7 +100,7 @@
 
   function later() { clearTimeout(timer); timer = setTimeout(ask, 400); }
   description.addEventListener('input', later);
-  if (topic) topic.addEventListener('change', later);
+  if (topic) topic.addEventListener('change', () => { if (!applying) later(); });
   if (address) address.addEventListener('change', later);
   if (description.value.trim()) later();
 })();
