@@ -55,7 +55,8 @@ if [[ "$mode" == test ]]; then
   say "lint (ruff, configured in pyproject.toml)"
   .venv/bin/ruff check --no-cache .
   say "test suite"
-  exec .venv/bin/pytest -p no:cacheprovider -q
+  # two workers (pytest-xdist), a module each at a time: each its own hotline and ports (tests/conftest.py)
+  exec .venv/bin/pytest -p no:cacheprovider -q -n 2 --dist loadfile
 fi
 
 say "database and demo data"

@@ -1,7 +1,27 @@
 """Fixtures shared by every test package."""
 from __future__ import annotations
 
+import os
+
 import pytest
+
+
+def _worker_port_offset() -> None:
+    """Each pytest-xdist worker (``-n 2``, as ``./setup.sh test`` runs the suite) is an installation of
+    its own: its hotlines listen 10,000 ports above the previous worker's (hotline/config.Ports spans
+    about 8,200 ports from 3,790), all below Linux's ephemeral ports (32,768). Read before any module
+    imports tests.support.telephony, which fixes its offset at import."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    index = int(worker[2:])
+    base = int(os.environ.get("HOTLINE_TEST_PORT_OFFSET", "2000"))
+    if base + 10000 * index + 12000 > 32768:
+        raise pytest.UsageError(f"worker {worker}: its ports would reach the ephemeral range; run at most 3 workers")
+    os.environ["HOTLINE_TEST_PORT_OFFSET"] = str(base + 10000 * index)
+
+
+_worker_port_offset()
 
 from tests.support.databases import fresh_database
 
