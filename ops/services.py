@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -43,6 +44,13 @@ class Service:
     port: int | None = None            # a TCP port it must find free and then listen on
     ready: Callable[[int], bool] | None = None   # given the pid
     description: str = ""
+    nice: int = 0       # CPU priority below the call path's (0): the PBX and FastAGI come first when cores are busy
+
+
+# The call path first (niceness, nice(1)): when the cores are busy, a caller's FastAGI decision and the
+# PBX run before a screen's refresh or a background job. Screens and jobs only wait a little longer.
+SCREENS_NICE = 10      # web panel: hundreds of live screens, the busiest process under load
+JOBS_NICE = 10         # rq worker and cron: reminders, roll-ups, prompt builds, the callback dialer's pacing
 
 
 def python_services(settings: Settings) -> list[Service]:
@@ -56,15 +64,16 @@ def python_services(settings: Settings) -> list[Service]:
         Service("sipguard", [*me, "asterisk", "guard"], ready=lambda pid: _sip_guard_ready(settings),
                 description="SIP guard: repeated SIP auth failures → blocklist"),
         Service("worker", [*me, "worker"], ready=lambda pid: _worker_ready(settings, pid),
-                description="rq worker"),
+                description="rq worker", nice=JOBS_NICE),
         Service("cron", [*me, "cron"], ready=lambda pid: _cron_ready(settings, pid),
-                description="rq cron scheduler (periodic jobs)"),
+                description="rq cron scheduler (periodic jobs)", nice=JOBS_NICE),
         Service("department", [sys.executable, "-m", "selfservice.demo_department", "--port", str(p.demo_department)],
                 port=p.demo_department, ready=lambda pid: _listening("127.0.0.1", p.demo_department),
                 description=f"demo department system on http://127.0.0.1:{p.demo_department}/ (社保缴费记录)"),
         Service("web", [*me, "web", "serve"], port=p.web,
                 ready=lambda pid: web_answers(settings.bind_host, p.web),
-                description=f"web panel on http://{settings.bind_host}:{p.web}/ (gunicorn, gevent)"),
+                description=f"web panel on http://{settings.bind_host}:{p.web}/ (gunicorn, gevent)",
+                nice=SCREENS_NICE),
     ]
 
 
@@ -126,7 +135,7 @@ def config_text(settings: Settings) -> str:
     ]
     for svc in python_services(settings):
         lines += [
-            f"[program:{svc.name}]", f"command={' '.join(_quote(a) for a in svc.argv)}",
+            f"[program:{svc.name}]", f"command={' '.join(_quote(a) for a in _niced(svc))}",
             f"directory={_project_dir()}", "autostart=false", "autorestart=true",
             f"startsecs={STARTSECS}", f"startretries={START_RETRIES}", f"stopwaitsecs={STOP_WAIT}",
             "stopsignal=TERM", "stopasgroup=true", "killasgroup=true", "redirect_stderr=true",
@@ -140,6 +149,12 @@ def config_text(settings: Settings) -> str:
         "stdout_logfile_maxbytes=5MB", "stdout_logfile_backups=2", "",
     ]
     return "\n".join(lines)
+
+
+def _niced(svc: Service) -> list[str]:
+    """The service's command, under nice(1) when it yields to the call path (nice execs: same pid)."""
+    nice = shutil.which("nice")
+    return [nice, "-n", str(svc.nice), *svc.argv] if svc.nice and nice else svc.argv
 
 
 def _quote(arg: str) -> str:

@@ -67,6 +67,12 @@ def test_hotline_up_runs_every_service_under_supervisord(hotline):
         assert rows[name][0], (name, rows)
     conf = hotline.settings.run_dir / "supervisor" / "supervisord.conf"
     assert conf.stat().st_mode & 0o777 == 0o600
+    # the call path first: screens and jobs run below the FastAGI server's CPU priority (supervisord has ours)
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    niceness = {svc.name: os.getpriority(os.PRIO_PROCESS, services.pid_of(hotline.settings, svc.name)) - mine
+                for svc in services.python_services(hotline.settings)}
+    assert niceness["agi"] == niceness["ami"] == 0, niceness
+    assert niceness["web"] == services.SCREENS_NICE > 0 and niceness["worker"] == niceness["cron"] == services.JOBS_NICE
 
 
 @pytest.mark.parametrize("name", PYTHON_SERVICES)
