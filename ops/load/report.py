@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import statistics
 import subprocess
 import threading
 import time
@@ -137,8 +138,54 @@ class ProcessSampler:
                              "cpu_max_pct": round(max(r[0] for r in rows), 1),
                              "rss_max_mb": round(max(r[1] for r in rows) / 2**20, 1),
                              "rss_first_mb": round(rows[0][1] / 2**20, 1), "rss_last_mb": round(rows[-1][1] / 2**20, 1),
-                             "open_files_max": max(r[2] for r in rows)}
+                             "open_files_max": max(r[2] for r in rows),
+                             **growth("rss", [r[1] / 2**20 for r in rows]),
+                             **growth("open_files", [r[2] for r in rows])}
         return out
+
+
+def growth(name: str, values: list[float]) -> dict:
+    """A soak's question, does it grow: the median of the run's second tenth (warmed up: caches filled,
+    pools open, every worker started) against the median of its last tenth. Too few samples: nothing."""
+    if len(values) < 20:
+        return {}
+    tenth = len(values) // 10
+    warm, end = statistics.median(values[tenth:2 * tenth]), statistics.median(values[-tenth:])
+    return {f"{name}_warm": round(warm, 1), f"{name}_end": round(end, 1), f"{name}_growth": round(end - warm, 1)}
+
+
+class RedisKeyCounter:
+    """How many keys the installation holds in Redis (its prefix), every ``every`` s: live state, rq's
+    jobs of this installation's queue and results expire or are trimmed, so a steady load keeps it flat."""
+
+    def __init__(self, client, prefix: str, every: float = 10.0):
+        self.client, self.prefix, self.every, self.samples = client, prefix, every, []
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "RedisKeyCounter":
+        self.thread.start()
+        return self
+
+    def _count(self) -> int:
+        return sum(1 for _ in self.client.scan_iter(match=f"{self.prefix}*", count=1000))
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self.samples.append(self._count())
+            except Exception:     # a Redis restart during a fault run: that sample is missing
+                pass
+            if self._stop.wait(self.every):
+                return
+
+    def stop(self) -> dict:
+        self._stop.set()
+        self.thread.join(timeout=self.every + 5)
+        if not self.samples:
+            return {}
+        return {"first": self.samples[0], "max": max(self.samples), "last": self.samples[-1],
+                "samples": len(self.samples), **growth("keys", self.samples)}
 
 
 class CallCounter:

@@ -168,12 +168,14 @@ def run(settings: Settings, plan: LoadPlan, work: Path, echo=print) -> dict:
                                     "-rp", "1000", "-m", str(offered_grid), "-l", "2000"])
         sampler = report.ProcessSampler(_pids(settings, callers, uas)).start()
         counter = report.CallCounter(_pbx(settings)).start()
+        redis_keys = report.RedisKeyCounter(_redis(settings), settings.redis_prefix).start()
         if plan.curve:
             threading.Thread(target=_follow_curve, args=(plan, callers, started), daemon=True).start()
         callers_rc = callers.wait(plan.seconds + tail + 15)
         elapsed = time.monotonic() - started
         processes = sampler.stop()
         at_once = counter.stop()
+        keys = redis_keys.stop()
     finally:
         uas.stop()
     outcomes = report.sipp_outcomes(callers.log_lines())
@@ -202,9 +204,16 @@ def run(settings: Settings, plan: LoadPlan, work: Path, echo=print) -> dict:
             "lag_samples": len(stats.lags), "polls": stats.polls, "polls_failed": stats.polls_failed,
             "poll_errors": stats.poll_errors},
         "processes": processes,
+        "redis_keys": keys,
         "recordings": recordings,
     }
     return result
+
+
+def _redis(settings: Settings):
+    from hotline.redis_conn import redis_client
+
+    return redis_client(settings)
 
 
 def _settled_records(settings: Settings, caller_like: str, since: dt.datetime, timeout: float = 30.0) -> dict:
