@@ -85,7 +85,24 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def _order(columns: list[Column], default: str, default_desc: bool, id_column) -> tuple[str, bool, list]:
+@dataclass(frozen=True)
+class _Sort:
+    key: str
+    descending: bool
+    expr: object           # the sort column's expression
+    tie: object            # the row id, the same way
+    nullable: bool         # empty values come last, both ways
+
+    @property
+    def value_order(self):
+        return self.expr.desc() if self.descending else self.expr.asc()
+
+    def order(self) -> list:
+        """One ORDER BY (the CSV): empty values last."""
+        return [self.value_order.nulls_last() if self.nullable else self.value_order, self.tie]
+
+
+def _sort(columns: list[Column], default: str, default_desc: bool, id_column) -> _Sort:
     sortable = {c.key: c for c in columns if c.sort is not None}
     key = request.args.get("sort") or default
     if key not in sortable:
@@ -95,11 +112,8 @@ def _order(columns: list[Column], default: str, default_desc: bool, id_column) -
         raise InvalidInput.of({"dir": "asc or desc"})
     descending = direction == "desc"
     expr = sortable[key].sort
-    order = [expr.desc() if descending else expr.asc(), id_column.desc() if descending else id_column.asc()]
-    if getattr(getattr(expr, "expression", expr), "nullable", True):
-        order.insert(0, expr.is_(None))  # empty values last, both ways (only where a column may be empty:
-        # on a NOT NULL column the extra key would keep the database from walking the column's index)
-    return key, descending, order
+    return _Sort(key, descending, expr, id_column.desc() if descending else id_column.asc(),
+                 bool(getattr(getattr(expr, "expression", expr), "nullable", True)))
 
 
 def page_of(s: Session, query: Select, columns: list[Column], *, id_column, default_sort: str,
@@ -109,13 +123,34 @@ def page_of(s: Session, query: Select, columns: list[Column], *, id_column, defa
     The count stops at COUNT_MAX (shown "10,000+"; pages beyond it: narrow the filter or sort the other way),
     so a page of a million-row list costs one page and a bounded count, not a full scan.
     """
-    key, descending, order = _order(columns, default_sort, default_desc, id_column)
+    sort = _sort(columns, default_sort, default_desc, id_column)
     per_page = _int("per", PER_PAGE, 1, MAX_PER_PAGE)
     total, more = bounded_count(s, query, id_column)
     pages = max(1, ceil(total / per_page))
     number = min(_int(prefix + "page", 1, 1, 10**9), pages)
-    rows = list(s.scalars(query.order_by(*order).limit(per_page).offset((number - 1) * per_page)))
-    return Page(rows, total, number, per_page, key, descending, columns, more)
+    offset = (number - 1) * per_page
+    if not sort.nullable:
+        rows = list(s.scalars(query.order_by(sort.value_order, sort.tie).limit(per_page).offset(offset)))
+    else:
+        rows = _empty_last_page(s, query, sort, id_column, per_page, offset)
+    return Page(rows, total, number, per_page, sort.key, sort.descending, columns, more)
+
+
+def _empty_last_page(s: Session, query: Select, sort: _Sort, id_column, per_page: int, offset: int) -> list:
+    """A page of a list sorted on a column that may be empty, empty values last both ways, in two parts:
+    the rows with a value in the column's order, then the empty ones by id. Each part walks an index on
+    the column (either way) and stops after the page; one ``ORDER BY … NULLS LAST`` (or ``col IS NULL``)
+    matches no index in one of the two directions on PostgreSQL, nor on SQLite, and sorts every row.
+    """
+    filled = query.where(sort.expr.is_not(None))
+    rows = list(s.scalars(filled.order_by(sort.value_order, sort.tie).limit(per_page).offset(offset)))
+    if len(rows) == per_page:
+        return rows
+    # the page reaches past the last filled row: how many filled rows come before the empty ones
+    before = offset + len(rows) if rows else s.scalar(select(func.count()).select_from(
+        filled.order_by(None).with_only_columns(id_column).limit(offset).subquery()))
+    empty = query.where(sort.expr.is_(None)).order_by(sort.tie)
+    return rows + list(s.scalars(empty.limit(per_page - len(rows)).offset(max(0, offset - before))))
 
 
 def bounded_count(s: Session, query: Select, id_column) -> tuple[int, bool]:
@@ -154,7 +189,7 @@ def count_text(total: int, more: bool) -> str:
 def csv_response(s: Session, query: Select, columns: list[Column], *, id_column, default_sort: str,
                  default_desc: bool = False, name: str) -> Response:
     """The whole filtered list, in the page's order, as a CSV download."""
-    _, _, order = _order(columns, default_sort, default_desc, id_column)
+    order = _sort(columns, default_sort, default_desc, id_column).order()
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)

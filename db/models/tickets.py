@@ -290,3 +290,9 @@ LIST_DEPARTMENT_DUE = Index("ix_tickets_department_state_due", Ticket.department
 LIST_STATE_DUE = Index("ix_tickets_state_due", Ticket.state, Ticket.handle_due_at, Ticket.id)
 # the portal's "through our old number" section: tickets by the line they came in on
 LIST_LINE_DUE = Index("ix_tickets_line_due", Ticket.line_id, Ticket.handle_due_at, Ticket.id)
+# the ticket search's other sort keys (状态, 类别, 紧急, 分类), ties by row id: a page walks the index and
+# stops, instead of sorting a million rows (0.5–1 s each on PostgreSQL before these)
+LIST_BY_STATE = Index("ix_tickets_list_state", Ticket.state, Ticket.id)
+LIST_BY_CATEGORY = Index("ix_tickets_list_category", Ticket.category, Ticket.id)
+LIST_BY_URGENCY = Index("ix_tickets_list_urgency", Ticket.urgency, Ticket.id)
+LIST_BY_TOPIC = Index("ix_tickets_list_topic", Ticket.topic, Ticket.id)

@@ -201,3 +201,43 @@ def test_earliest_due_per_state_is_the_single_query_order(db_session, numbers, i
             for t, value in kept:
                 t.handle_due_at = value
             s.commit()
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_a_sort_on_a_column_that_may_be_empty_pages_empty_values_last_both_ways(as_role, db_session, numbers,
+                                                                               direction):
+    """Paged in two parts (rows with a deadline in order, then the empty ones): page by page, the same rows
+    in the same order as one ORDER BY … NULLS LAST with ties by id, and as the CSV — across the page where
+    the filled rows end, and on a page made only of empty ones."""
+    from sqlalchemy import select
+
+    from db.models import Department
+    with db_session() as s:
+        mine = s.scalars(select(Ticket).where(Ticket.number.in_(numbers)).order_by(Ticket.id)).all()
+        kept = [(t, t.handle_due_at) for t in mine]
+        for i, t in enumerate(mine[:20]):           # 12 empty, 8 sharing one deadline: ties and empties
+            t.handle_due_at = None if i < 12 else dt.datetime(2030, 1, 1)
+        s.commit()
+        try:
+            scjgj = s.scalar(select(Department.id).where(Department.code == "scjgj"))
+            due = Ticket.handle_due_at.desc() if direction == "desc" else Ticket.handle_due_at.asc()
+            tie = Ticket.id.desc() if direction == "desc" else Ticket.id.asc()
+            expected = [t.number for t in s.scalars(select(Ticket).where(Ticket.department_id == scjgj)
+                                                    .order_by(due.nulls_last(), tie))]
+            client = as_role("reviewer")
+            seen, page = [], 1
+            while len(seen) < len(expected):
+                body = client.get(f"/centre/tickets?department=scjgj&sort=due&dir={direction}&per=5&page={page}")
+                assert body.status_code == 200
+                rows = rows_of(body.get_data(as_text=True))
+                assert rows, (page, len(seen), len(expected))
+                seen += rows
+                page += 1
+            assert seen == expected
+            assert expected[-12:] == sorted(expected[-12:], reverse=direction == "desc")  # the empties, by id
+            exported = read_csv(client.get(f"/centre/tickets?department=scjgj&sort=due&dir={direction}&format=csv"))
+            assert [r["number"] for r in exported] == expected
+        finally:
+            for t, value in kept:
+                t.handle_due_at = value
+            s.commit()
