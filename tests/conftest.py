@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+from tests.support.databases import fresh_database  # no telephony import: the offset below is set in time
+
 
 def _worker_port_offset() -> None:
     """Each pytest-xdist worker (``-n 2``, as ``./setup.sh test`` runs the suite) is an installation of
@@ -17,13 +19,11 @@ def _worker_port_offset() -> None:
     index = int(worker[2:])
     base = int(os.environ.get("HOTLINE_TEST_PORT_OFFSET", "2000"))
     if base + 10000 * index + 12000 > 32768:
-        raise pytest.UsageError(f"worker {worker}: its ports would reach the ephemeral range; run at most 3 workers")
+        raise pytest.UsageError(f"worker {worker}: its ports would reach the ephemeral range (32,768 and up): run fewer workers or a lower HOTLINE_TEST_PORT_OFFSET")
     os.environ["HOTLINE_TEST_PORT_OFFSET"] = str(base + 10000 * index)
 
 
 _worker_port_offset()
-
-from tests.support.databases import fresh_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
