@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 from sqlalchemy.orm.exc import UnmappedInstanceError
 
-from db.models import Article, ArticleUse
+from db.models import Article, ArticleUse, Callback, callback_calls
 from db.models.knowledge import IVR_USER
 
 
@@ -43,7 +43,28 @@ def call_as_dict(call) -> dict:
         # 留言: the message the citizen left, its length, and kept | too_short | silent | missing | error
         "voicemail": {"file": call.voicemail_file, "seconds": call.voicemail_seconds,
                       "status": call.voicemail_status} if call.voicemail_file else None,
+        # 漏接回拨 / 回拨预约: the callback request this call is on (a missed call, a voicemail, a kept place)
+        "callback": callback_of(call),
     }
+
+
+def callback_of(call) -> dict | None:
+    """The callback request the call is on, with each attempt's outcome; None when it is on none."""
+    try:
+        session = object_session(call)
+    except UnmappedInstanceError:
+        return None
+    if session is None or getattr(call, "id", None) is None:
+        return None
+    callback = session.scalar(select(Callback).join(callback_calls, callback_calls.c.callback_id == Callback.id)
+                              .where(callback_calls.c.call_id == call.id).order_by(Callback.id.desc()).limit(1))
+    if callback is None:
+        return None
+    return {"id": callback.id, "source": callback.source, "status": callback.status.value,
+            "due_at": _iso(callback.due_at), "reached_at": _iso(callback.reached_at),
+            "attempts": [{"number": a.number, "outcome": a.outcome.value, "at": _iso(a.claimed_at),
+                          "ended_at": _iso(a.ended_at), "agent": a.agent.number if a.agent else None}
+                         for a in callback.attempts]}
 
 
 def ticket_queries(call) -> list[dict]:

@@ -159,3 +159,19 @@ def test_originates_carry_the_caller_id_setting_and_are_paced(session, settings)
     assert {m["CallerID"] for m in ami.sent} == {"0531-12345 <0531-12345>"}
     assert [m["ChannelId"] for m in ami.sent] == [f"cb-{rows[0].id}-1", f"cb-{rows[1].id}-1"]
     assert len(slept) == 1 and 0.7 < slept[0] <= 0.8     # the second originate waited for the pacing gap
+
+
+def test_the_call_record_shows_its_callback_request_and_each_attempts_outcome(session, settings):
+    from calls.report import call_as_dict
+
+    missed = _missed(session, "13800000009", NOON_ISH)
+    answered = _missed(session, "13800000010", NOON_ISH, outcome=CallOutcome.answered)
+    [callback] = collect_missed_calls(session, settings, NOON_ISH)
+    attempt = claim(session, callback.id, by="test", concurrency=4, now=NOON_ISH)
+    finish(session, attempt, AttemptOutcome.no_answer, window=rules.window_of(settings), now=NOON_ISH)
+    session.commit()
+    record = call_as_dict(missed)["callback"]
+    assert record["id"] == callback.id and record["source"] == "abandoned" and record["status"] == "pending"
+    assert record["reached_at"] is None and record["due_at"].endswith("Z")
+    assert [(a["number"], a["outcome"], a["agent"]) for a in record["attempts"]] == [(1, "no_answer", None)]
+    assert call_as_dict(answered)["callback"] is None          # an answered call is on no callback list
