@@ -245,9 +245,16 @@ def test_a_withheld_caller_keys_a_number_after_a_wrong_one_and_is_called_back_on
     assert [c.uniqueid for c in callback.calls] == [record["uniqueid"]]
     wait_for(lambda: _placeholder_waiting(hotline, callback.id), 10, "the placeholder in the 12345 queue",
              interval=0.2)
-    hotline.set_softphone("agent1001", "answer")
-    wait_for(lambda: _callback_of(hotline, keyed).status == CallbackStatus.reached, 60 + 2 * RING,
-             "the keyed number reached", interval=0.3)
+    _pause_all_but_agent1001(hotline)
+    try:
+        hotline.set_softphone("agent1001", "answer")
+        wait_for(lambda: _callback_of(hotline, keyed).status == CallbackStatus.reached, 40 + 2 * RING,
+                 "the keyed number reached", interval=0.3)
+    finally:
+        _pause_all_but_agent1001(hotline, paused=False)
+    # the agent heard whom they call back in the caller's language (12345: zh), not a fixed one
+    assert f"{callback.id}-zh-{keyed}@hotline-vhold-agent" in (hotline.pbx.base_dir / "log" / "messages").read_text(
+        errors="replace")
     saw = hotline.carrier.cli("dialplan show globals").split(f"CITIZEN_SAW_{keyed}=", 1)
     assert len(saw) == 2 and saw[1].split()[0] == hotline.settings.outbound_caller_id   # the carrier dialed it
     assert _attempts(hotline, keyed) == [(1, keyed, AttemptOutcome.reached, "1001")]
