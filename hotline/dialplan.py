@@ -70,6 +70,9 @@ VHOLD_KEYED_KEY = "2"                       # keep my place and call me back on 
 VHOLD_KEYED = "HOTLINE_VHOLD_KEYED"         # dialplan: the digits keyed after 2 (Read, # ends)
 VHOLD_CHECKED = "HOTLINE_VHOLD_CHECKED"     # the keyed digits when they are a phone number (set by AGI vhold_number)
 VHOLD_NUMBER = "HOTLINE_VHOLD_NUMBER"       # dialplan: the number to call back, confirmed ("" = the caller waits)
+VHOLD_ENTRY = "HOTLINE_VHOLD_ENTRY"         # dialplan: which number entry this is (1, then one retry)
+VHOLD_CONFIRM = "HOTLINE_VHOLD_CONFIRM"     # dialplan: the key read after the number was read back (1 = right)
+VHOLD_AGENT = "HOTLINE_VHOLD_AGENT"         # dialplan: the placeholder's agent (its ;2 half's MEMBERINTERFACE)
 VHOLD_ID = "HOTLINE_VHOLD_ID"               # the callback request that holds the place (set by AGI vhold_request)
 VHOLD_QUEUE_URL = "virtual_hold:"           # the placeholder's Queue() URL (in queue_log's ENTERQUEUE): not a call
 VHOLD_TRY = "HOTLINE_VHOLD_TRY"             # dialplan: which dial of the citizen this is
