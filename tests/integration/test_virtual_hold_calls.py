@@ -9,6 +9,7 @@ answer is tried twice, then the request waits on the callback list.
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
 
@@ -17,8 +18,11 @@ from sqlalchemy import delete, select
 
 from db.models import AttemptOutcome, Call, Callback, CallbackStatus, CallOutcome
 from db.session import utcnow
+from hotline.dialplan import VHOLD_QUEUE_URL
 from hotline.media import audio_stats
 from ivr.prompts import resolve
+from kpis.check import check, default_queue_log
+from kpis.period import Period
 from tests.support.telephony import citizen_application
 from tests.support.waiting import wait_for
 
@@ -258,3 +262,13 @@ def test_a_withheld_caller_keys_a_number_after_a_wrong_one_and_is_called_back_on
     saw = hotline.carrier.cli("dialplan show globals").split(f"CITIZEN_SAW_{keyed}=", 1)
     assert len(saw) == 2 and saw[1].split()[0] == hotline.settings.outbound_caller_id   # the carrier dialed it
     assert _attempts(hotline, keyed) == [(1, keyed, AttemptOutcome.reached, "1001")]
+    # queue_log: the placeholder's ENTERQUEUE is marked, and `hotline kpis --check` finds no difference for it
+    # nor for the citizen's own call (never queued, virtual_hold)
+    entered = [line for line in default_queue_log(hotline.settings).read_text().splitlines()
+               if f"|ENTERQUEUE|{VHOLD_QUEUE_URL}{callback.id}|" in line]
+    assert len(entered) == 1, entered
+    today = (utcnow() + dt.timedelta(hours=8)).date()
+    with hotline.session_factory()() as s:
+        result = check(s, hotline.settings, Period(today - dt.timedelta(days=1), today))
+    differing = {d.uniqueid for d in result.differences}
+    assert entered[0].split("|")[1] not in differing and record["uniqueid"] not in differing
