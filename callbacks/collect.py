@@ -3,7 +3,8 @@ voicemails (留言; voicemail.intake puts them on at once, this job catches any 
 
 Deduplicated per caller per centre day: a second missed call of the same citizen joins the
 request of the day. Withheld numbers are listed (they count) but never dialed. Idempotent:
-a call already on the list is skipped, so the job may run twice.
+a call already on the list is skipped, so the job may run twice. A caller who kept their place
+(virtual hold, outcome ``virtual_hold``) is on the list through their own request, never again as missed.
 """
 from __future__ import annotations
 

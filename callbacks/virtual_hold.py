@@ -1,8 +1,10 @@
 """Keep my place and call me back (回拨, virtual hold).
 
 When a queued caller's expected wait (their position × the queue's recent mean time to answer)
-is over the offer threshold (``Settings.virtual_hold_offer_s``, the dialplan global VHOLD_OFFER_S), the dialplan offers key 1
-(asterisk_conf/pbx/extensions_callbacks.conf). On 1 the caller hangs up and a placeholder
+is over the offer threshold (``Settings.virtual_hold_offer_s``, the dialplan global VHOLD_OFFER_S), the dialplan offers
+key 1 (call me back on this number) and key 2 (on a number I key, callbacks/callback_number.py); a caller
+whose number is withheld is offered key 2 only (asterisk_conf/pbx/extensions_callbacks.conf). Once
+the request is made the caller hangs up (call outcome ``virtual_hold``, 回拨预约) and a placeholder
 Local channel takes their place in the same app_queue queue, ahead of everyone who called
 later. The agent who answers the placeholder hears whom they are calling back, then the
 citizen is dialed through the carrier trunk with caller ID 12345. No answer: one more try,
@@ -16,8 +18,10 @@ import statistics
 from sqlalchemy import select
 
 from callbacks import rules
+from callbacks.callback_number import callback_number
 from db.models import AttemptOutcome, Call, Callback, CallbackAttempt, CallbackStatus
 from db.session import utcnow
+from hotline.caller_id import is_withheld
 from hotline.config import Settings
 
 SOURCE = "virtual_hold"
@@ -55,14 +59,25 @@ def should_offer(session, threshold_s: float, queue: str, position: int, now: dt
     return wait is not None and wait > threshold_s, wait
 
 
-def request(session, settings: Settings, call: Call, now: dt.datetime | None = None) -> Callback:
-    """The caller keyed 1: their request (the day's callback request, or a new one), held for the placeholder."""
+def number_to_call(call: Call, keyed: str = "") -> str | None:
+    """Whom the request calls back: the number on the call (key 1, nothing keyed), else the keyed one (key 2)
+    when it is a Chinese phone number; None when there is no number to call back."""
+    if not keyed or keyed == call.caller:
+        return None if is_withheld(call.caller) else call.caller
+    return callback_number(keyed)
+
+
+def request(session, settings: Settings, call: Call, now: dt.datetime | None = None, *,
+            number: str | None = None) -> Callback:
+    """The caller kept their place: the request of the day for the number to call back (``number``, the one
+    they keyed; the number on the call by default), or a new one, held for the placeholder."""
     now = now or utcnow()
+    number = number or call.caller
     window = rules.window_of(settings)
     day = window.local(call.arrived_at).date()
-    callback = session.scalar(select(Callback).where(Callback.caller == call.caller, Callback.centre_day == day))
+    callback = session.scalar(select(Callback).where(Callback.caller == number, Callback.centre_day == day))
     if callback is None:
-        callback = Callback(caller=call.caller, centre_day=day, source=SOURCE, missed_count=0, attempt_count=0,
+        callback = Callback(caller=number, centre_day=day, source=SOURCE, missed_count=0, attempt_count=0,
                             created_at=now, due_at=rules.due_at(window, now))
         session.add(callback)
     # dialing: the placeholder holds it, the dialer leaves it alone until the placeholder is done

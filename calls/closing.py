@@ -28,14 +28,17 @@ class HangupFacts:
     transfer_answered: str = ""   # epoch.ms the transfer target answered
     voicemail: str = ""           # HOTLINE_VOICEMAIL: the file Record() wrote the citizen's message to (留言)
     voicemail_at: str = ""        # HOTLINE_VOICEMAIL_AT (epoch.ms): the caller left the queue for the message
+    virtual_hold: str = ""        # HOTLINE_VHOLD_ID: the callback request that kept the caller's place (回拨预约)
 
 
 def outcome_of(call: Call, *, fallback: bool, transfer_kind: str, dial_status: str,
-               voicemail: str = "") -> CallOutcome:
+               voicemail: str = "", virtual_hold: str = "") -> CallOutcome:
     if fallback:
         return CallOutcome.fallback
     if call.answered_at is not None:          # an agent took it (even after a failed transfer)
         return CallOutcome.answered
+    if virtual_hold:                           # the request was made: a placeholder keeps the place, never abandoned
+        return CallOutcome.virtual_hold
     if transfer_kind and dial_status == "ANSWER":
         return CallOutcome(transfer_kind)      # transferred | emergency | self_served
     if voicemail:                              # provisional: voicemail.intake makes it abandoned if dropped
@@ -60,7 +63,8 @@ def close_with_facts(call: Call, facts: HangupFacts, *, agent=None) -> CallOutco
     if facts.voicemail:
         call.voicemail_file = facts.voicemail
     outcome = outcome_of(call, fallback=facts.fallback, transfer_kind=facts.transfer_kind,
-                         dial_status=facts.dial_status, voicemail=facts.voicemail)
+                         dial_status=facts.dial_status, voicemail=facts.voicemail,
+                         virtual_hold=facts.virtual_hold)
     call_repo.close_call(call, outcome=outcome, hangup_cause=(facts.end_reason or facts.cause or None),
                          at=facts.ended_at)
     left_for_voicemail = call_repo.epoch_to_utc(facts.voicemail_at)

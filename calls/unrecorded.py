@@ -32,7 +32,7 @@ FAMILY = "hotline_unrecorded"
 # older dialplan have only the first nine
 FIELDS = ("arrived", "ended", "caller", "dialed", "trace", "member", "recording", "cause", "linkedid",
           "fallback", "queue", "queue_start", "agent_answered", "transfer_kind", "dial_status",
-          "transfer_answered", "end_reason", "voicemail", "voicemail_at")
+          "transfer_answered", "end_reason", "voicemail", "voicemail_at", "virtual_hold")
 OLD_FIELD_COUNT = 9
 
 
@@ -70,7 +70,7 @@ def record(session, uniqueid: str, facts: dict[str, str]) -> None:
         queue=facts["queue"], queue_start=facts["queue_start"], agent_answered=facts["agent_answered"],
         transfer_kind=facts["transfer_kind"], dial_status=facts["dial_status"],
         transfer_answered=facts["transfer_answered"], voicemail=facts["voicemail"],
-        voicemail_at=facts["voicemail_at"]), agent=agent or call.agent)
+        voicemail_at=facts["voicemail_at"], virtual_hold=facts["virtual_hold"]), agent=agent or call.agent)
 
 
 def reconcile(settings: Settings, session_factory) -> int:

@@ -60,11 +60,21 @@ CALLBACK_ATTEMPT = "HOTLINE_CALLBACK_ATTEMPT"   # inherited: the dialer's attemp
 CALLBACK_AGENT = "HOTLINE_CALLBACK_AGENT"       # one-click: the endpoint of the agent who clicked, rung first
 
 # --- virtual hold (回拨, extensions_callbacks.conf, callbacks/virtual_hold.py) -----------------
-VHOLD_OFFER = "HOTLINE_VHOLD_OFFER"         # "1": the expected wait is long, offer key 1 (set by AGI vhold_offer)
+VHOLD_OFFER = "HOTLINE_VHOLD_OFFER"         # the expected wait is long: what to offer (set by AGI vhold_offer)
+VHOLD_OFFER_BOTH = "1"                      #   keys 1 (call me back on this number) and 2 (on a number I key)
+VHOLD_KEYED_ONLY = "2"                      #   key 2 only: the caller ID is withheld, nothing to call back on
 VHOLD_OFFERED = "HOTLINE_VHOLD_OFFERED"     # dialplan: offered once per call (not again after an overflow)
 VHOLD_CHOICE = "HOTLINE_VHOLD_CHOICE"       # dialplan: the key read on the offer
+VHOLD_KEY = "1"                             # keep my place and call me back on this number
+VHOLD_KEYED_KEY = "2"                       # keep my place and call me back on a number I key
+VHOLD_KEYED = "HOTLINE_VHOLD_KEYED"         # dialplan: the digits keyed after 2 (Read, # ends)
+VHOLD_CHECKED = "HOTLINE_VHOLD_CHECKED"     # the keyed digits when they are a phone number (set by AGI vhold_number)
+VHOLD_NUMBER = "HOTLINE_VHOLD_NUMBER"       # dialplan: the number to call back, confirmed ("" = the caller waits)
+VHOLD_ENTRY = "HOTLINE_VHOLD_ENTRY"         # dialplan: which number entry this is (1, then one retry)
+VHOLD_CONFIRM = "HOTLINE_VHOLD_CONFIRM"     # dialplan: the key read after the number was read back (1 = right)
+VHOLD_AGENT = "HOTLINE_VHOLD_AGENT"         # dialplan: the placeholder's agent (its ;2 half's MEMBERINTERFACE)
 VHOLD_ID = "HOTLINE_VHOLD_ID"               # the callback request that holds the place (set by AGI vhold_request)
-VHOLD_KEY = "1"                             # keep my place and call me back
+VHOLD_QUEUE_URL = "virtual_hold:"           # the placeholder's Queue() URL (in queue_log's ENTERQUEUE): not a call
 VHOLD_TRY = "HOTLINE_VHOLD_TRY"             # dialplan: which dial of the citizen this is
 
 # --- voicemail (留言, extensions_voicemail.conf, voicemail/) ------------------------------

@@ -32,7 +32,9 @@ INBOUND_PROMPTS = ("welcome", "merged-notice", "greeting-dual", "transfer-subcen
                    # voicemail (留言, extensions_voicemail.conf)
                    "voicemail-prompt", "voicemail-thanks", "voicemail-offer",
                    # keep my place and call me back (回拨, extensions_callbacks.conf)
-                   "vhold-offer", "vhold-confirmed", "vhold-calling-back")
+                   "vhold-offer", "vhold-offer-keyed", "vhold-enter-number", "vhold-number-is",
+                   "vhold-confirm-number", "vhold-number-invalid", "vhold-keep-waiting", "vhold-confirmed",
+                   "vhold-calling-back")
 # app_queue's announcements (Asterisk 22 apps/app_queue.c); queue-less-than is only used by older versions
 QUEUE_PROMPTS = ("queue-youarenext", "queue-thereare", "queue-callswaiting", "queue-quantity1", "queue-quantity2",
                  "queue-holdtime", "queue-minute", "queue-minutes", "queue-seconds", "queue-less-than",

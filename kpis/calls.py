@@ -8,6 +8,8 @@ Which calls count:
 - offered (人工排队) = joined a human queue (``queue_joined_at`` set); answered =
   an agent picked it up (``answered_at``); abandoned = outcome ``abandoned``
   without an answer; short abandons (短时放弃) waited under the threshold.
+- a caller who kept their place (回拨预约, outcome ``virtual_hold``) never joined the
+  queue: received, never offered nor abandoned (its placeholder is left out of queue_log too).
 
 Callbacks (漏接回拨, ``callbacks`` and ``callback_attempts``) are counted in the
 slice of the request's first missed call (its queue, line, department, agent —

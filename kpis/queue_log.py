@@ -16,6 +16,11 @@ The figures are the same as ``kpis.calls`` (the same ``call_figures``), from
 one passage per callid: a call that overflows from 12345 to the overflow queue
 has two ENTERQUEUE lines but is one offered call, its wait the sum of its waits
 in both queues, counted in the queue it ended in — as the call record does.
+
+A virtual-hold placeholder (回拨, callbacks/virtual_hold.py) is a place in the queue, not a call: its
+ENTERQUEUE carries the URL ``virtual_hold:<request>`` (Queue()'s URL argument) and it is left out, as the
+records leave it out (the citizen's own call never queued: outcome ``virtual_hold``; the callback is
+counted in the callback figures).
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from db.models import Call, Queue
+from hotline.dialplan import VHOLD_QUEUE_URL
 from kpis.calls import DEFAULT_SERVICE_LEVEL, call_counts, call_figures
 from kpis.formulas import CALL_FORMULAS, NOT_IN_QUEUE_LOG
 from kpis.period import Period
@@ -107,6 +113,7 @@ class QueuePassage:
     talk: int | None = None
     outcome: str = "waiting"        # answered | abandoned | exited | waiting
     ended: bool = False
+    virtual_hold: bool = False      # a virtual-hold placeholder's place (ENTERQUEUE URL virtual_hold:<id>), no call
     _earlier_waits: int = 0
 
     @property
@@ -124,6 +131,7 @@ def passages(entries: Iterable[Entry]) -> dict[str, QueuePassage]:
             if p is None:
                 p = found[e.callid] = QueuePassage(e.callid, e.at)
             p.queues.append(e.queue)
+            p.virtual_hold = p.virtual_hold or (bool(e.data) and e.data[0].startswith(VHOLD_QUEUE_URL))
             p.outcome, p.ended = "waiting", False   # after a timeout: waiting again, in the overflow queue
             continue
         if p is None:
@@ -159,7 +167,7 @@ def queue_log_counts(log: QueueLog, period: Period, by: tuple[str, ...], setting
     offset = dt.timedelta(minutes=period.offset_minutes)
     out: dict[tuple, dict] = {}
     for p in passages(log.entries).values():
-        if not (p.ended and start <= p.entered_at < end) or p.outcome == "waiting":
+        if not (p.ended and start <= p.entered_at < end) or p.outcome == "waiting" or p.virtual_hold:
             continue
         local = p.entered_at + offset
         keys = {"queue": p.queue, "agent": p.agent, "hour": local.hour, "weekday": (local.weekday() + 1) % 7,
@@ -243,7 +251,8 @@ def compare(session, log: QueueLog, period: Period, settings: KpiSettings | None
     at = func.coalesce(Call.queue_joined_at, Call.arrived_at)
     records = {c.uniqueid: c for c in session.scalars(select(Call).where(
         Call.queue_joined_at.isnot(None), at >= start, at < end))}
-    found = {p.callid: p for p in passages(log.entries).values() if start <= p.entered_at < end}
+    found = {p.callid: p for p in passages(log.entries).values()
+             if start <= p.entered_at < end and not p.virtual_hold}
     differences = []
     for uid, p in sorted(found.items()):
         call = records.get(uid)

@@ -32,6 +32,7 @@ HANDLERS = {
     "faq": faq.handle,
     "contributions": contributions.handle,
     "vhold_offer": virtual_hold.offer,
+    "vhold_number": virtual_hold.number,
     "vhold_request": virtual_hold.request,
     "vhold_agent": virtual_hold.agent,
     "vhold_result": virtual_hold.result,

@@ -1,4 +1,4 @@
-"""``AGI(agi://host/hangup,<HANGUPCAUSE>,<QUEUESTATUS>,<fallback>,<transfer kind>,<DIALSTATUS>,<transfer answered at>,<queue start>,<queue>,<end reason>,<agent answered at>,<MEMBERINTERFACE>,<voicemail file>,<voicemail at>,<trace>,<arrived epoch>,<recording>)``.
+"""``AGI(agi://host/hangup,<HANGUPCAUSE>,<QUEUESTATUS>,<fallback>,<transfer kind>,<DIALSTATUS>,<transfer answered at>,<queue start>,<queue>,<end reason>,<agent answered at>,<MEMBERINTERFACE>,<voicemail file>,<voicemail at>,<trace>,<arrived epoch>,<recording>,<virtual hold request>)``.
 
 The hangup handler closes the call record whoever hangs up first (rules in
 calls.closing). A call that reached the dialplan's fallback while Python was
@@ -22,7 +22,7 @@ from voicemail.intake import take
 
 def handle(req: AgiRequest) -> None:
     (cause, queue_status, fallback, transfer_kind, dial_status, transfer_answered, queue_start, queue, reason,
-     agent_answered, member, voicemail, voicemail_at, trace, arrived, recording) = (req.argv + [""] * 16)[:16]
+     agent_answered, member, voicemail, voicemail_at, trace, arrived, recording, virtual_hold) = (req.argv + [""] * 17)[:17]
     call = call_repo.get_by_uniqueid(req.session, req.uniqueid)
     if call is None:
         call = call_repo.open_call(req.session, uniqueid=req.uniqueid, linkedid=req.uniqueid, trace_id=trace or None,
@@ -34,7 +34,7 @@ def handle(req: AgiRequest) -> None:
     facts = HangupFacts(ended_at=utcnow(), cause=cause, end_reason=reason, fallback=bool(fallback), queue=queue,
                         queue_start=queue_start if told_queue_start else None, transfer_kind=transfer_kind, dial_status=dial_status,
                         transfer_answered=transfer_answered, agent_answered=agent_answered, voicemail=voicemail,
-                        voicemail_at=voicemail_at)
+                        voicemail_at=voicemail_at, virtual_hold=virtual_hold)
     # an agent picked up but the pick-up AGI could not write it (database locked then): the dialplan knows
     agent = agent_repo.by_sip_username(req.session, sip_username_of(member)) \
         if member and call.answered_at is None and agent_answered else None

@@ -30,6 +30,8 @@ class CallOutcome(enum.StrEnum):
     self_served = "self_served"    # finished in the department's self-service
     fallback = "fallback"          # Python was unreachable; dialplan's own route
     voicemail = "voicemail"        # 留言: no agent, the citizen left a message (→ intake ticket, call back)
+    virtual_hold = "virtual_hold"  # 回拨预约: kept the place in the queue and hung up; a placeholder waits, an agent
+                                   # calls back (callbacks/virtual_hold.py); never abandoned, never a missed call
     unknown = "unknown"            # 未知: the end was never seen (stale record); left out of service levels
 
 

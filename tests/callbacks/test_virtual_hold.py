@@ -5,10 +5,11 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from callbacks import virtual_hold
 from callbacks.virtual_hold import expected_wait
-from db.models import AttemptOutcome, Call, CallbackStatus, CallOutcome
+from db.models import Agent, AttemptOutcome, Call, CallbackStatus, CallOutcome
 from hotline.config import Settings
 
 
@@ -85,3 +86,30 @@ def test_a_placeholder_gone_before_the_citizen_was_reached_puts_the_request_back
     virtual_hold.record_try(session, settings, callback, "ANSWER", "", last=False, now=NOW)
     assert not virtual_hold.release(session, settings, callback, NOW)     # reached: nothing to do
     assert callback.status == CallbackStatus.reached
+
+
+def test_a_keyed_number_is_the_one_the_request_calls_back(session, settings):
+    call = _call(session, "13800136666")
+    assert virtual_hold.number_to_call(call) == "13800136666"             # key 1: the number on the call
+    assert virtual_hold.number_to_call(call, "13800136666") == "13800136666"
+    assert virtual_hold.number_to_call(call, "13912340000") == "13912340000"   # key 2: the keyed one
+    assert virtual_hold.number_to_call(call, "62345678") is None          # not a phone number: nobody to call
+    callback = virtual_hold.request(session, settings, call, NOW, number="13912340000")
+    assert callback.caller == "13912340000" and [c.caller for c in callback.calls] == ["13800136666"]
+    virtual_hold.record_try(session, settings, callback, "NOANSWER", "19", last=False, now=NOW)
+    assert [a.dialed for a in callback.attempts] == ["13912340000"]
+
+
+def test_a_withheld_caller_can_only_be_called_back_on_a_keyed_number(session, settings):
+    call = _call(session, "anonymous")
+    assert virtual_hold.number_to_call(call) is None
+    assert virtual_hold.number_to_call(call, "01012345678") == "01012345678"
+    callback = virtual_hold.request(session, settings, call, NOW, number="01012345678")
+    assert callback.caller == "01012345678" and callback.status == CallbackStatus.dialing
+
+
+def test_the_attempt_records_the_agent_who_took_the_placeholder(session, settings):
+    agent = session.scalar(select(Agent).where(Agent.number == "1001"))
+    callback = virtual_hold.request(session, settings, _call(session, "13800135555"), NOW)
+    virtual_hold.record_try(session, settings, callback, "ANSWER", "", last=False, agent=agent, now=NOW)
+    assert [(a.outcome, a.agent_id) for a in callback.attempts] == [(AttemptOutcome.reached, agent.id)]

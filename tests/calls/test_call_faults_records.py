@@ -54,6 +54,19 @@ def test_parked_facts_of_a_call_that_never_queued_have_no_queue_nor_wait(factory
         assert call.queue_name is None and call.wait_seconds is None and call.talk_seconds is None
 
 
+def test_parked_facts_of_a_caller_who_kept_their_place_say_virtual_hold(factory):
+    """The hangup handler failed after the virtual-hold request was made: the late record says so too."""
+    now = time.time()
+    value = _entry(arrived=f"{now - 40:.0f}", ended=f"{now:.3f}", caller="13700000004", dialed="12345", cause="16",
+                   virtual_hold="12")
+    with session_scope(factory) as session:
+        record(session, "u-4", parse_entry(value))
+    with factory() as session:
+        call = session.query(Call).filter_by(uniqueid="u-4").one()
+        assert call.outcome == CallOutcome.virtual_hold      # 回拨预约, never abandoned
+        assert call.queue_name is None and call.wait_seconds is None
+
+
 def test_an_entry_parked_by_the_old_dialplan_is_still_a_fallback_record(factory):
     old = "1796000000|1796000030|13700000003|12345||PJSIP/agent1001|/rec/x.wav|16|u-3"
     facts = parse_entry(old)

@@ -9,7 +9,8 @@ import datetime as dt
 
 import pytest
 
-from db.models import Call
+from db.models import Call, CallOutcome
+from kpis.calls import call_counts
 from kpis.check import report_text
 from kpis.period import Period
 from kpis.queue_log import compare, passages, queue_log_figures, read_queue_log
@@ -111,3 +112,32 @@ def test_records_and_queue_log_agree_and_every_difference_says_why(session, add_
     assert all(d.why for d in result.differences)
     text = report_text(result)
     assert "they DIFFER" in text and "ql-2.1: missing_record" in text and "放弃率 abandon_rate" in text
+
+
+def test_a_virtual_hold_placeholder_is_a_place_not_a_call(session, add_call):
+    """回拨: the placeholder's passage (ENTERQUEUE URL virtual_hold:<id>) is left out of the queue_log figures and
+    the comparison, as the citizen's own call (outcome virtual_hold, never queued) is left out of offered and
+    abandoned: both sides still agree."""
+    add_call("2026-03-02 10:00", wait=10.2, talk=99.8).uniqueid = "ql-1.1"
+    add_call("2026-03-02 10:10", wait=30.4).uniqueid = "ql-2.1"
+    add_call("2026-03-02 10:20", wait=2.3).uniqueid = "ql-3.1"
+    add_call("2026-03-02 11:00", wait=20.1, talk=50.2, queue="overflow", agent="1002").uniqueid = "ql-4.1"
+    kept = add_call(None, arrived="2026-03-02 10:30", outcome=CallOutcome.virtual_hold)
+    session.flush()
+    placeholder = [
+        f"{t('2026-03-02 10:31')}|vh-7.2|12345||ENTERQUEUE|virtual_hold:7|13800000009|2",
+        f"{t('2026-03-02 10:31', 40)}|vh-7.2|12345|1001 张伟|CONNECT|40|vh-7.3|1",
+        f"{t('2026-03-02 10:31', 100)}|vh-7.2|12345|1001 张伟|COMPLETEAGENT|40|60|2",
+        f"{t('2026-03-02 10:40')}|vh-8.2|12345||ENTERQUEUE|virtual_hold:8|13800000008|1",
+        f"{t('2026-03-02 10:40', 5)}|vh-8.2|12345|NONE|ABANDON|1|1|5",
+    ]
+    log = read_queue_log(lines() + placeholder)
+    assert passages(log.entries)["vh-7.2"].virtual_hold and not passages(log.entries)["ql-1.1"].virtual_hold
+    result = compare(session, log, DAY)
+    assert result.agree, (result.figures_differ, result.records, result.queue_log)
+    assert result.differences == []
+    assert result.queue_log["offered"] == result.records["offered"] == 4
+    assert result.records["abandon_rate"] == result.queue_log["abandon_rate"]
+    [counts] = call_counts(session, DAY, (), {}, KpiSettings())
+    assert counts["received"] >= 5 and counts["abandoned"] == 2       # the kept call is received, never abandoned
+    assert kept.outcome == CallOutcome.virtual_hold

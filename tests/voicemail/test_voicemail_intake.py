@@ -151,7 +151,7 @@ def test_the_outcome_voicemail_needs_a_message_and_gives_way_to_fallback_and_ans
 
 
 def test_parked_facts_carry_the_message_file():
-    assert FIELDS[-2:] == ("voicemail", "voicemail_at")
+    assert FIELDS[-3:] == ("voicemail", "voicemail_at", "virtual_hold")
     values = [""] * len(FIELDS)
     values[FIELDS.index("voicemail")] = "/r/voicemail/2026/12/01/1.2.wav"
     values[FIELDS.index("fallback")] = ""
