@@ -153,8 +153,10 @@ def days_to_roll(session: Session, family: str, timezone: str, settings: KpiSett
     return sorted(days)
 
 
-def roll_due(session_factory, timezone: str, now: dt.datetime | None = None) -> dict[str, int]:
-    """Roll every day ``days_to_roll`` names, one transaction per run of days. Returns days rolled per family."""
+def roll_due(session_factory, timezone: str, now: dt.datetime | None = None,
+             chunk_days: int = 31) -> dict[str, int]:
+    """Roll every day ``days_to_roll`` names, one transaction per run of days (at most a month: after
+    migration 0022 every day rolled before is due). Returns days rolled per family."""
     done = {}
     for family in FAMILIES:
         with session_factory() as session:
@@ -162,9 +164,13 @@ def roll_due(session_factory, timezone: str, now: dt.datetime | None = None) -> 
             runs = runs_of(days_to_roll(session, family, timezone, settings, now), timezone)
         done[family] = 0
         for run in runs:
-            with session_factory() as session:
-                done[family] += roll(session, family, run.first, run.last, timezone, settings, now)
-                session.commit()
+            day = run.first
+            while day <= run.last:
+                end = min(run.last, day + dt.timedelta(days=chunk_days - 1))
+                with session_factory() as session:
+                    done[family] += roll(session, family, day, end, timezone, settings, now)
+                    session.commit()
+                day = end + dt.timedelta(days=1)
     return done
 
 

@@ -409,3 +409,31 @@ def test_slices_by_topic_district_and_agent_read_their_roll_up_late_changes_incl
     assert by_topic() == after
     for family, by, filters in queries:
         same(*both_paths(session, family, period, by, filters, as_of), by)
+
+
+def test_a_long_run_of_due_days_is_rolled_a_month_per_transaction(session_factory, monkeypatch):
+    """After migration 0022 every day rolled before is dirty: the cron rolls them back a month at a time."""
+    first = rollup_build.centre_today("Asia/Shanghai") - dt.timedelta(days=70)
+    with session_factory() as s:
+        s.add_all(KpiDirtyDay(family="tickets", day=first + dt.timedelta(days=n), marked_at=utc("2026-03-01 00:00"))
+                  for n in range(69))
+        s.commit()
+    rolled = []
+    real = rollup_build.roll
+
+    def recording(session, family, a, b, *args, **kwargs):
+        rolled.append((family, a, b))
+        return real(session, family, a, b, *args, **kwargs)
+
+    monkeypatch.setattr(rollup_build, "roll", recording)
+    try:
+        assert rollup_build.roll_due(session_factory, "Asia/Shanghai") == {"calls": 1, "tickets": 70}
+        tickets = [(a, b) for family, a, b in rolled if family == "tickets"]
+        assert tickets == [(first, first + dt.timedelta(days=30)), (first + dt.timedelta(days=31),
+                            first + dt.timedelta(days=61)), (first + dt.timedelta(days=62),
+                                                            first + dt.timedelta(days=69))]
+    finally:
+        with session_factory() as s:
+            s.query(KpiRollupDay).delete()
+            s.query(KpiDirtyDay).delete()
+            s.commit()
