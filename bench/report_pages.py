@@ -61,6 +61,11 @@ PAGES = [  # (who, what, path)
     ("supervisor", "kpis: API, the year by line and hour",
      "/api/v1/kpis?from=2025-01-01&to=2025-12-31&by=line,hour&family=calls"),
     ("supervisor", "kpis: API, a month by topic", "/api/v1/kpis?from=2025-07-01&to=2025-07-31&by=topic"),
+    ("supervisor", "kpis: API, the year by topic", "/api/v1/kpis?from=2025-01-01&to=2025-12-31&by=topic"),
+    ("supervisor", "kpis: API, the year by district", "/api/v1/kpis?from=2025-01-01&to=2025-12-31&by=district"),
+    ("supervisor", "kpis: API, the year by agent", "/api/v1/kpis?from=2025-01-01&to=2025-12-31&by=agent"),
+    ("supervisor", "kpis: API, the year of one topic by day",
+     "/api/v1/kpis?from=2025-01-01&to=2025-12-31&by=day&topic=utilities-water"),
 ]
 LOGINS = {"supervisor": "supervisor", "clerk": "scjgj"}
 

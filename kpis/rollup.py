@@ -11,9 +11,13 @@ transaction as the change), a day rolled with other settings — from the base
 tables, and sums the parts. Tickets still waiting for a deadline are never in
 the roll-up (their figures change with the clock): they are always counted live.
 
-Slices by agent, topic or district (and any filter on them) are not rolled up
-(at that grain a roll-up row is nearly one call or ticket): they read the base
-tables as before.
+Slices and filters by agent (calls and tickets), topic or district (tickets)
+read a second roll-up of the same days (``kpi_call_agent_daily``: day × agent
+× queue; ``kpi_ticket_slice_daily``: day × one of topic, district, agent): one
+of those dimensions, alone or with ``day``/``weekday`` (calls: and ``queue``),
+as slice or filter. Any other mix (with ``hour``, ``line``, ``department``, or
+two of them) reads the base tables: at that grain a roll-up row would be
+nearly one call or ticket.
 
 Written by ``kpis.rollup_build`` (the rq cron and ``hotline kpis rollup``).
 """
@@ -25,16 +29,18 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, cast, extract, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from db.models import Department, Line, Queue
+from db.models import Agent, Department, Line, Queue, Topic
 from db.models.kpis import (
     CALL_SUMS,
     CALLS,
     TICKET_SUMS,
     TICKETS,
+    KpiCallAgentDaily,
     KpiCallDaily,
     KpiDirtyDay,
     KpiRollupDay,
     KpiTicketDaily,
+    KpiTicketSliceDaily,
 )
 from kpis.errors import InvalidInput
 from kpis.period import CentreClock, Period
@@ -44,6 +50,11 @@ FAMILIES = (CALLS, TICKETS)
 ROLLED_DIMENSIONS = {CALLS: {"queue", "line", "department", "hour", "weekday", "day"},
                      TICKETS: {"line", "department", "hour", "weekday", "day"}}
 TABLES = {CALLS: KpiCallDaily, TICKETS: KpiTicketDaily}
+# the slice roll-ups: the finer dimension → the others it can be read with
+SLICED_DIMENSIONS = {CALLS: {"agent": {"queue", "weekday", "day"}},
+                     TICKETS: {"topic": {"weekday", "day"}, "district": {"weekday", "day"},
+                               "agent": {"weekday", "day"}}}
+SLICE_TABLES = {CALLS: KpiCallAgentDaily, TICKETS: KpiTicketSliceDaily}
 
 
 @dataclass
@@ -52,6 +63,7 @@ class Plan:
 
     rolled: list[Period]
     base: list[Period]
+    grain: str = ""     # "": the day × hour roll-up; a dimension (agent, topic, district): its slice roll-up
 
     @property
     def rolled_days(self) -> int:
@@ -91,15 +103,28 @@ def covered_days(session: Session, family: str, period: Period, settings: KpiSet
     return rolled - dirty
 
 
+def grain_of(family: str, by, filters: dict) -> str | None:
+    """Which roll-up holds these slices and filters: "" the day × hour one, a dimension name its slice
+    roll-up, None neither (the base tables answer)."""
+    names = set(by) | set(filters)
+    if names <= ROLLED_DIMENSIONS[family]:
+        return ""
+    for name, others in SLICED_DIMENSIONS[family].items():
+        if name in names and names - {name} <= others:
+            return name
+    return None
+
+
 def plan(session: Session, family: str, period: Period, by, filters: dict, settings: KpiSettings) -> Plan | None:
     """None when nothing of the query can come from the roll-up (a slice it does not hold, no day covered)."""
-    if not (set(by) | set(filters)) <= ROLLED_DIMENSIONS[family]:
+    grain = grain_of(family, by, filters)
+    if grain is None:
         return None
     covered = covered_days(session, family, period, settings)
     if not covered:
         return None
     others = [d for d in days_of_period(period.first, period.last) if d not in covered]
-    return Plan(runs_of(list(covered), period.timezone), runs_of(others, period.timezone))
+    return Plan(runs_of(list(covered), period.timezone), runs_of(others, period.timezone), grain)
 
 
 # --- reading --------------------------------------------------------------------------------------------
@@ -115,10 +140,25 @@ def _weekday(clock: CentreClock, day_column):
     return cast(extract("dow", day_column), Integer)
 
 
-def _slice(query, clock: CentreClock, table, by, filters: dict):
+def _slice(query, clock: CentreClock, table, by, filters: dict, family: str = CALLS):
     joins: dict = {}
 
     def expr(name: str):
+        if name == "agent" and family == CALLS:
+            if "agent" not in joins:
+                joins["agent"] = (Agent, Agent.id == table.agent_id)
+            return Agent.number
+        if name == "agent":
+            return table.created_by
+        if name == "topic":
+            if "topic" not in joins:
+                joins["topic"] = (Topic, Topic.id == table.topic_id)
+            return Topic.code
+        if name == "district":
+            if "district" not in joins:
+                alias = aliased(Department, name="rollup_district")
+                joins["district"] = (alias, alias.id == table.district_id)
+            return joins["district"][0].code
         if name == "queue":
             return table.queue_name
         if name == "line":
@@ -152,7 +192,7 @@ def _total(column, name: str):
 
 
 def call_rollup_counts(session: Session, clock: CentreClock, plan: Plan, by, filters: dict) -> list[dict]:
-    t = KpiCallDaily
+    t = SLICE_TABLES[CALLS] if plan.grain else KpiCallDaily
     sums = [func.max(t.wait_max).label("wait_max") if name == "wait_max" else _total(getattr(t, name), name)
             for name in CALL_SUMS]
     # wrap-up: the queue's wrap-up time per answered call, read now, as the live query does
@@ -164,10 +204,12 @@ def call_rollup_counts(session: Session, clock: CentreClock, plan: Plan, by, fil
 
 
 def ticket_rollup_counts(session: Session, clock: CentreClock, plan: Plan, by, filters: dict) -> list[dict]:
-    t = KpiTicketDaily
+    t = SLICE_TABLES[TICKETS] if plan.grain else KpiTicketDaily
     query = select(*(_total(getattr(t, name), name) for name in TICKET_SUMS)).select_from(t) \
         .where(_in_runs(t.day, plan.rolled))
-    query = _slice(query, clock, t, by, filters)
+    if plan.grain:
+        query = query.where(t.dimension == plan.grain)
+    query = _slice(query, clock, t, by, filters, TICKETS)
     return [dict(row._mapping) for row in session.execute(query)]
 
 

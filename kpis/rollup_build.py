@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from db.models.kpis import (
     CALL_SUMS,
     CALLS,
+    TICKET_SLICES,
     TICKET_SUMS,
     KpiDirtyDay,
     KpiRollupDay,
@@ -26,7 +27,7 @@ from db.session import utcnow
 from kpis.calls import call_sums
 from kpis.errors import InvalidInput
 from kpis.period import CentreClock, Period, without_jit
-from kpis.rollup import FAMILIES, TABLES, days_of_period, runs_of, setting_matches
+from kpis.rollup import FAMILIES, SLICE_TABLES, TABLES, days_of_period, runs_of, setting_matches
 from kpis.settings import KpiSettings, load_settings
 from kpis.tickets import ticket_sums
 
@@ -57,8 +58,8 @@ def roll(session: Session, family: str, first: dt.date, last: dt.date, timezone:
     session.info.pop("kpi_dirty_marked", None)   # this session's own markers are gone too: mark again
     # the markers go first: a writer still holding one (its change not yet visible) makes this wait for it
     session.execute(delete(KpiDirtyDay).where(KpiDirtyDay.family == family, KpiDirtyDay.day.between(first, last)))
-    table = TABLES[family]
-    session.execute(delete(table).where(table.day.between(first, last)))
+    for table in (TABLES[family], SLICE_TABLES[family]):
+        session.execute(delete(table).where(table.day.between(first, last)))
     session.execute(delete(KpiRollupDay).where(KpiRollupDay.family == family,
                                                KpiRollupDay.day.between(first, last)))
     without_jit(session)
@@ -77,20 +78,57 @@ def roll(session: Session, family: str, first: dt.date, last: dt.date, timezone:
         keys = [clock.day(Ticket.created_at).label("day"), clock.hour(Ticket.created_at).label("hour"),
                 Ticket.line_id.label("line_id"), Ticket.department_id.label("department_id")]
         names = TICKET_SUMS
-    query = query.add_columns(*keys).group_by(*keys)
-    rows = []
-    for row in session.execute(query):
-        values = row._mapping
-        day = values["day"]
-        rows.append({"day": day if isinstance(day, dt.date) else dt.date.fromisoformat(day),
-                     **{k.name: values[k.name] for k in keys[1:]}, **{n: values[n] for n in names}})
+    rows = _grouped(session, query, keys, names)
     if rows:
-        session.execute(insert(table), rows)
+        session.execute(insert(TABLES[family]), rows)
+    if family == CALLS:
+        query, at = call_sums(clock, start, end, settings)
+        slices = _grouped(session, query, [clock.day(at).label("day"), Call.queue_name.label("queue_name"),
+                                           Call.agent_id.label("agent_id")], names)
+    else:
+        slices = _ticket_slices(session, ticket_sums(clock, start, end, settings, now).where(_settled()), clock)
+    if slices:
+        session.execute(insert(SLICE_TABLES[family]), slices)
     session.execute(insert(KpiRollupDay), [
         {"family": family, "day": day, "offset_minutes": period.offset_minutes,
          "short_abandon_seconds": settings.short_abandon_seconds, "repeat_days": settings.repeat_days,
          "rolled_at": now} for day in days_of_period(first, last)])
     return (last - first).days + 1
+
+
+def _grouped(session: Session, query, keys: list, names) -> list[dict]:
+    """The sums of ``query`` grouped by ``keys`` (the first the centre day), as roll-up rows."""
+    rows = []
+    for row in session.execute(query.add_columns(*keys).group_by(*keys)):
+        values = row._mapping
+        day = values["day"]
+        rows.append({"day": day if isinstance(day, dt.date) else dt.date.fromisoformat(day),
+                     **{k.name: values[k.name] for k in keys[1:]}, **{n: values[n] for n in names}})
+    return rows
+
+
+SLICE_KEYS = {"topic": "topic_id", "district": "district_id", "agent": "created_by"}
+
+
+def _ticket_slices(session: Session, query, clock: CentreClock) -> list[dict]:
+    """One SELECT per day × topic × district × agent, summed here into a row per day × each one of them
+    (the same as three GROUP BYs, but the tickets and their repeat look-ups are read once)."""
+    from db.models import Ticket
+
+    keys = [clock.day(Ticket.created_at).label("day"), *(getattr(Ticket, c).label(c) for c in SLICE_KEYS.values())]
+    out: dict[tuple, dict] = {}
+    for fine in _grouped(session, query, keys, TICKET_SUMS):
+        for dimension in TICKET_SLICES:
+            column = SLICE_KEYS[dimension]
+            key = (fine["day"], dimension, fine[column])
+            row = out.get(key)
+            if row is None:
+                out[key] = {"day": fine["day"], "dimension": dimension, "topic_id": None, "district_id": None,
+                            "created_by": None, column: fine[column], **{n: fine[n] for n in TICKET_SUMS}}
+            else:
+                for n in TICKET_SUMS:
+                    row[n] += fine[n]
+    return list(out.values())
 
 
 def _settled():
@@ -115,8 +153,10 @@ def days_to_roll(session: Session, family: str, timezone: str, settings: KpiSett
     return sorted(days)
 
 
-def roll_due(session_factory, timezone: str, now: dt.datetime | None = None) -> dict[str, int]:
-    """Roll every day ``days_to_roll`` names, one transaction per run of days. Returns days rolled per family."""
+def roll_due(session_factory, timezone: str, now: dt.datetime | None = None,
+             chunk_days: int = 31) -> dict[str, int]:
+    """Roll every day ``days_to_roll`` names, one transaction per run of days (at most a month: after
+    migration 0022 every day rolled before is due). Returns days rolled per family."""
     done = {}
     for family in FAMILIES:
         with session_factory() as session:
@@ -124,9 +164,13 @@ def roll_due(session_factory, timezone: str, now: dt.datetime | None = None) -> 
             runs = runs_of(days_to_roll(session, family, timezone, settings, now), timezone)
         done[family] = 0
         for run in runs:
-            with session_factory() as session:
-                done[family] += roll(session, family, run.first, run.last, timezone, settings, now)
-                session.commit()
+            day = run.first
+            while day <= run.last:
+                end = min(run.last, day + dt.timedelta(days=chunk_days - 1))
+                with session_factory() as session:
+                    done[family] += roll(session, family, day, end, timezone, settings, now)
+                    session.commit()
+                day = end + dt.timedelta(days=1)
     return done
 
 

@@ -9,10 +9,12 @@ from db.models.knowledge import Article, ArticleEvent, ArticleState, ArticleUse,
 from db.models.kpis import (  # noqa: F401  (REPEAT_LOOKUP, UNSETTLED: the KPI queries' indexes)
     REPEAT_LOOKUP,
     UNSETTLED,
+    KpiCallAgentDaily,
     KpiCallDaily,
     KpiDirtyDay,
     KpiRollupDay,
     KpiTicketDaily,
+    KpiTicketSliceDaily,
 )
 from db.models.lines import Line, LineMode
 from db.models.notifications import ApiClient, TicketNotification
@@ -73,10 +75,12 @@ __all__ = [
     "CallOutcome",
     "ConfigVersion",
     "IvrMenu",
+    "KpiCallAgentDaily",
     "KpiCallDaily",
     "KpiDirtyDay",
     "KpiRollupDay",
     "KpiTicketDaily",
+    "KpiTicketSliceDaily",
     "ScheduledChange",
     "Department",
     "DepartmentKind",

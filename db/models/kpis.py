@@ -110,6 +110,39 @@ def _ticket_daily_namespace() -> dict:
 
 KpiTicketDaily = type("KpiTicketDaily", (Base,), _ticket_daily_namespace())
 
+# --- the slice roll-ups (按话务员/诉求分类/区县汇总): per centre day × one of the finer dimensions ------------
+
+CALL_FLOATS = ("wait_sum", "answered_wait_sum", "wait_max", "talk_sum")
+TICKET_SLICES = ("topic", "district", "agent")   # kpi_ticket_slice_daily.dimension
+
+
+def _slice_daily_namespace(table: str, doc: str, keys: dict, sums: tuple[str, ...]) -> dict:
+    annotations = {"id": Mapped[int], "day": Mapped[dt.date]}
+    namespace = {"__doc__": doc, "__tablename__": table, "__module__": __name__, "__annotations__": annotations,
+                 "id": mapped_column(primary_key=True), "day": mapped_column(Date, index=True)}
+    for name, column in keys.items():
+        namespace[name] = column
+    for name in sums:
+        kind = Float if name in CALL_FLOATS else Integer
+        namespace[name] = mapped_column(name, kind, nullable=name == "wait_max")
+    return namespace
+
+
+KpiCallAgentDaily = type("KpiCallAgentDaily", (Base,), _slice_daily_namespace(
+    "kpi_call_agent_daily",
+    "Call sums per centre day, agent who answered (none: nobody did) and queue (wrap-up is read per queue).",
+    {"queue_name": mapped_column(String(64), nullable=True), "agent_id": mapped_column(Integer, nullable=True)},
+    CALL_SUMS))
+
+KpiTicketSliceDaily = type("KpiTicketSliceDaily", (Base,), _slice_daily_namespace(
+    "kpi_ticket_slice_daily",
+    "Counts of settled tickets per centre day and one of topic (诉求分类), district (区县) or writing agent "
+    "(受理人): ``dimension`` names which; only that one key column is set (empty: a ticket without it).",
+    {"dimension": mapped_column(String(8), nullable=False), "topic_id": mapped_column(Integer, nullable=True),
+     "district_id": mapped_column(Integer, nullable=True), "created_by": mapped_column(String(64), nullable=True)},
+    TICKET_SUMS))
+Index("ix_kpi_ticket_slice_daily_dimension_day", KpiTicketSliceDaily.dimension, KpiTicketSliceDaily.day)
+
 
 class KpiRollupDay(Base):
     """A centre day rolled up, and with which settings and UTC offset (a change of either uncovers it)."""

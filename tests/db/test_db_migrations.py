@@ -76,7 +76,7 @@ def test_0019_adds_the_rating_levels_and_marks_days_rolled_without_them_dirty(da
                           {"f": family, "d": day})
             c.execute(text("INSERT INTO kpi_dirty_days (family, day, marked_at) "
                            "VALUES ('calls', '2026-03-02', '2026-03-03 00:00:00')"))
-        upgrade(database_url)
+        upgrade(database_url, "0019")
         with engine.connect() as c:
             levels = c.execute(text("SELECT rated_1, rated_2, rated_3, rated_4, rated_5 FROM kpi_call_daily")).all()
             dirty = c.execute(text("SELECT family, day FROM kpi_dirty_days ORDER BY day")).all()
@@ -84,4 +84,30 @@ def test_0019_adds_the_rating_levels_and_marks_days_rolled_without_them_dirty(da
         assert [(family, str(day)) for family, day in dirty] == [("calls", "2026-03-01"), ("calls", "2026-03-02")]
     finally:
         engine.dispose()
+    upgrade(database_url)
     assert schema_differences(database_url) == []
+
+
+def test_0022_marks_every_day_rolled_before_the_slice_roll_ups_dirty(database_url):
+    """Days rolled before 0022 have no agent/topic/district rows: read live until rolled again."""
+    from sqlalchemy import text
+
+    upgrade(database_url, "0021")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as c:
+            for family, day in (("calls", "2026-03-01"), ("calls", "2026-03-02"), ("tickets", "2026-03-01")):
+                c.execute(text("INSERT INTO kpi_rollup_days (family, day, offset_minutes, short_abandon_seconds, "
+                               "repeat_days, rolled_at) VALUES (:f, :d, 480, 5, 30, '2026-03-03 00:00:00')"),
+                          {"f": family, "d": day})
+            c.execute(text("INSERT INTO kpi_dirty_days (family, day, marked_at) "
+                           "VALUES ('calls', '2026-03-02', '2026-03-03 00:00:00')"))
+        upgrade(database_url)
+        with engine.connect() as c:
+            dirty = c.execute(text("SELECT family, day FROM kpi_dirty_days ORDER BY family, day")).all()
+        assert [(family, str(day)) for family, day in dirty] == [
+            ("calls", "2026-03-01"), ("calls", "2026-03-02"), ("tickets", "2026-03-01")]
+        downgrade(database_url, "0021")
+        assert not {"kpi_call_agent_daily", "kpi_ticket_slice_daily"} & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()

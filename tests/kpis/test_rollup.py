@@ -42,7 +42,8 @@ from tests.kpis.helpers import utc
 FIRST, LAST = dt.date(2026, 3, 1), dt.date(2026, 3, 21)
 ROLLED = (dt.date(2026, 3, 3), dt.date(2026, 3, 16))   # days before and after stay base-only
 BY_CHOICES = [(), ("day",), ("hour",), ("weekday", "hour"), ("line",), ("department",), ("queue",),
-              ("department", "day"), ("agent",), ("topic",), ("district",), ("line", "hour")]
+              ("department", "day"), ("agent",), ("topic",), ("district",), ("line", "hour"),
+              ("topic", "day"), ("district", "weekday"), ("agent", "day"), ("agent", "queue"), ("topic", "hour")]
 
 
 def _sorted(rows, by):
@@ -148,7 +149,9 @@ def compare_random(session, rng, rounds=40) -> int:
     used = 0
     filter_values = {"line": [line.number for line in session.query(Line)][:3],
                      "department": [d.code for d in session.query(Department)][:4],
-                     "queue": ["12345", "english"], "agent": ["1001", "agent1001"]}
+                     "queue": ["12345", "english"], "agent": ["1001", "agent1001"],
+                     "topic": [t.code for t in session.query(Topic) if t.parent_id is not None][:3],
+                     "district": [d.code for d in session.query(Department)][:3]}
     for _ in range(rounds):
         first = FIRST - dt.timedelta(days=3) + dt.timedelta(days=rng.randrange(18))
         last = first + dt.timedelta(days=rng.randrange(14))
@@ -349,6 +352,88 @@ def test_the_rq_cron_entry_points(database_url, session_factory, tmp_path, monke
         current_settings.cache_clear()
         with session_factory() as s:
             s.query(Call).filter_by(uniqueid="rollup-cron.1").delete()
+            s.query(KpiRollupDay).delete()
+            s.query(KpiDirtyDay).delete()
+            s.commit()
+
+
+def test_slices_by_topic_district_and_agent_read_their_roll_up_late_changes_included(session, city):
+    """诉求分类/区县/话务员: one of them alone or with day/weekday (calls: queue) is read from the slice roll-up,
+    with the same sums as the base tables; a ticket moved to another topic and district after its day was
+    rolled up is read live until the day is rolled again."""
+    roll(session)
+    settings = load_settings(session)
+    period = Period(FIRST, LAST)
+    as_of = utc("2026-03-30 00:00")
+    topic = [t for t in session.query(Topic) if t.parent_id is not None][0]
+    district = session.query(Department).first()
+    queries = [("tickets", ("topic",), {}), ("tickets", ("district",), {}), ("tickets", ("agent",), {}),
+               ("tickets", ("day",), {"topic": topic.code}), ("tickets", ("weekday",), {"district": district.code}),
+               ("tickets", ("topic",), {"topic": topic.code}), ("tickets", (), {"agent": "agent1001"}),
+               ("calls", ("agent",), {}), ("calls", ("agent", "day"), {}), ("calls", ("queue",), {"agent": "1001"}),
+               ("calls", ("weekday",), {"agent": "1001"})]
+    for family, by, filters in queries:
+        assert rollup.plan(session, family, period, by, filters, settings).grain in ("topic", "district", "agent")
+        fast, slow = both_paths(session, family, period, by, filters, as_of)
+        same(fast, slow, by)
+    # what the slice roll-ups do not hold stays on the base tables
+    for family, by, filters in [("tickets", ("topic", "hour"), {}), ("tickets", ("topic",), {"line": "12345"}),
+                                ("tickets", ("topic", "district"), {}), ("calls", ("agent", "hour"), {}),
+                                ("tickets", ("department",), {"district": district.code})]:
+        assert rollup.plan(session, family, period, by, filters, settings) is None
+
+    def by_topic():
+        return {normalise_key("topic", r["d_topic"]): r["tickets"]
+                for r in ticket_counts(session, period, ("topic",), {}, settings, as_of)}
+
+    before = by_topic()
+    moved = session.query(Ticket).filter(
+        Ticket.number.like("RU%"), Ticket.state != TicketState.merged, Ticket.topic_id != topic.id,
+        Ticket.created_at >= utc(f"{ROLLED[0]} 12:00"), Ticket.created_at < utc(f"{ROLLED[1]} 00:00")).first()
+    old_topic = session.get(Topic, moved.topic_id).code
+    moved.topic_id, moved.district_id = topic.id, district.id
+    session.flush()
+    after = by_topic()
+    assert after[topic.code] == before.get(topic.code, 0) + 1 and after.get(old_topic, 0) == before[old_topic] - 1
+    for family, by, filters in queries:
+        same(*both_paths(session, family, period, by, filters, as_of), by)
+    # its day and, for the repeat rate, the days after it are dirty (read live)
+    moved_day = (moved.created_at + dt.timedelta(hours=8)).date()
+    assert moved_day not in rollup.covered_days(session, "tickets", period, settings)
+    days = rollup_build.days_to_roll(session, "tickets", "Asia/Shanghai", settings)
+    for run in rollup.runs_of([d for d in days if ROLLED[0] <= d <= ROLLED[1]], "Asia/Shanghai"):
+        rollup_build.roll(session, "tickets", run.first, run.last, "Asia/Shanghai")
+    session.flush()
+    assert rollup.covered_days(session, "tickets", Period(*ROLLED), settings) == {
+        ROLLED[0] + dt.timedelta(days=n) for n in range(14)}
+    assert by_topic() == after
+    for family, by, filters in queries:
+        same(*both_paths(session, family, period, by, filters, as_of), by)
+
+
+def test_a_long_run_of_due_days_is_rolled_a_month_per_transaction(session_factory, monkeypatch):
+    """After migration 0022 every day rolled before is dirty: the cron rolls them back a month at a time."""
+    first = rollup_build.centre_today("Asia/Shanghai") - dt.timedelta(days=70)
+    with session_factory() as s:
+        s.add_all(KpiDirtyDay(family="tickets", day=first + dt.timedelta(days=n), marked_at=utc("2026-03-01 00:00"))
+                  for n in range(69))
+        s.commit()
+    rolled = []
+    real = rollup_build.roll
+
+    def recording(session, family, a, b, *args, **kwargs):
+        rolled.append((family, a, b))
+        return real(session, family, a, b, *args, **kwargs)
+
+    monkeypatch.setattr(rollup_build, "roll", recording)
+    try:
+        assert rollup_build.roll_due(session_factory, "Asia/Shanghai") == {"calls": 1, "tickets": 70}
+        tickets = [(a, b) for family, a, b in rolled if family == "tickets"]
+        assert tickets == [(first, first + dt.timedelta(days=30)), (first + dt.timedelta(days=31),
+                            first + dt.timedelta(days=61)), (first + dt.timedelta(days=62),
+                                                            first + dt.timedelta(days=69))]
+    finally:
+        with session_factory() as s:
             s.query(KpiRollupDay).delete()
             s.query(KpiDirtyDay).delete()
             s.commit()
