@@ -170,7 +170,8 @@ class AsteriskInstance:
         return done.stdout
 
     def reload(self) -> None:
-        self.cli("core reload")
+        # a reload re-reads every module's configuration; on a busy machine it has taken over 15 s
+        self.cli("core reload", timeout=60)
 
 
 def _write_private(path: Path, text: str) -> None:
