@@ -49,7 +49,7 @@ def main() -> None:
         web = f"http://127.0.0.1:{hotline.settings.ports.web}"
         done = subprocess.run([sys.executable, "-m", "ops.cli", "load", "run", *load_args, "--web", web,
                                "--supervisor", "supervisor", "--agent-user", "agent1001"],
-                              env=env, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900)
+                              env=env, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=1800)
         sys.stderr.write(done.stderr[-4000:])
         print(done.stdout)
     finally:
