@@ -143,6 +143,13 @@ def _weekday(clock: CentreClock, day_column):
 def _slice(query, clock: CentreClock, table, by, filters: dict, family: str = CALLS):
     joins: dict = {}
 
+    def department_code(name: str, column):
+        """A department-like key (承办单位, 区县: both are departments), joined once under its own alias."""
+        if name not in joins:
+            alias = aliased(Department, name=f"rollup_{name}")
+            joins[name] = (alias, alias.id == column)
+        return joins[name][0].code
+
     def expr(name: str):
         if name == "agent" and family == CALLS:
             if "agent" not in joins:
@@ -155,10 +162,7 @@ def _slice(query, clock: CentreClock, table, by, filters: dict, family: str = CA
                 joins["topic"] = (Topic, Topic.id == table.topic_id)
             return Topic.code
         if name == "district":
-            if "district" not in joins:
-                alias = aliased(Department, name="rollup_district")
-                joins["district"] = (alias, alias.id == table.district_id)
-            return joins["district"][0].code
+            return department_code("district", table.district_id)
         if name == "queue":
             return table.queue_name
         if name == "line":
@@ -166,10 +170,7 @@ def _slice(query, clock: CentreClock, table, by, filters: dict, family: str = CA
                 joins["line"] = (Line, Line.id == table.line_id)
             return Line.number
         if name == "department":
-            if "department" not in joins:
-                alias = aliased(Department, name="rollup_department")
-                joins["department"] = (alias, alias.id == table.department_id)
-            return joins["department"][0].code
+            return department_code("department", table.department_id)
         if name == "hour":
             return table.hour
         if name == "day":

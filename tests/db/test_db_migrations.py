@@ -70,12 +70,7 @@ def test_0019_adds_the_rating_levels_and_marks_days_rolled_without_them_dirty(da
             c.execute(text("INSERT INTO kpi_call_daily (day, hour, received, offered, answered, abandoned, "
                            "short_abandoned, answered_in_sl, wait_sum, answered_wait_sum, talk_sum, rated, "
                            "rated_satisfied) VALUES ('2026-03-01', 10, 1, 1, 1, 0, 0, 1, 5, 5, 60, 1, 1)"))
-            for family, day in (("calls", "2026-03-01"), ("calls", "2026-03-02"), ("tickets", "2026-03-01")):
-                c.execute(text("INSERT INTO kpi_rollup_days (family, day, offset_minutes, short_abandon_seconds, "
-                               "repeat_days, rolled_at) VALUES (:f, :d, 480, 5, 30, '2026-03-03 00:00:00')"),
-                          {"f": family, "d": day})
-            c.execute(text("INSERT INTO kpi_dirty_days (family, day, marked_at) "
-                           "VALUES ('calls', '2026-03-02', '2026-03-03 00:00:00')"))
+            _rolled_days_one_dirty(c)
         upgrade(database_url, "0019")
         with engine.connect() as c:
             levels = c.execute(text("SELECT rated_1, rated_2, rated_3, rated_4, rated_5 FROM kpi_call_daily")).all()
@@ -88,6 +83,18 @@ def test_0019_adds_the_rating_levels_and_marks_days_rolled_without_them_dirty(da
     assert schema_differences(database_url) == []
 
 
+def _rolled_days_one_dirty(c) -> None:
+    """Three rolled days (calls 1 and 2 March, tickets 1 March), the calls of 2 March already dirty."""
+    from sqlalchemy import text
+
+    for family, day in (("calls", "2026-03-01"), ("calls", "2026-03-02"), ("tickets", "2026-03-01")):
+        c.execute(text("INSERT INTO kpi_rollup_days (family, day, offset_minutes, short_abandon_seconds, "
+                       "repeat_days, rolled_at) VALUES (:f, :d, 480, 5, 30, '2026-03-03 00:00:00')"),
+                  {"f": family, "d": day})
+    c.execute(text("INSERT INTO kpi_dirty_days (family, day, marked_at) "
+                   "VALUES ('calls', '2026-03-02', '2026-03-03 00:00:00')"))
+
+
 def test_0022_marks_every_day_rolled_before_the_slice_roll_ups_dirty(database_url):
     """Days rolled before 0022 have no agent/topic/district rows: read live until rolled again."""
     from sqlalchemy import text
@@ -96,12 +103,7 @@ def test_0022_marks_every_day_rolled_before_the_slice_roll_ups_dirty(database_ur
     engine = make_engine(database_url)
     try:
         with engine.begin() as c:
-            for family, day in (("calls", "2026-03-01"), ("calls", "2026-03-02"), ("tickets", "2026-03-01")):
-                c.execute(text("INSERT INTO kpi_rollup_days (family, day, offset_minutes, short_abandon_seconds, "
-                               "repeat_days, rolled_at) VALUES (:f, :d, 480, 5, 30, '2026-03-03 00:00:00')"),
-                          {"f": family, "d": day})
-            c.execute(text("INSERT INTO kpi_dirty_days (family, day, marked_at) "
-                           "VALUES ('calls', '2026-03-02', '2026-03-03 00:00:00')"))
+            _rolled_days_one_dirty(c)
         upgrade(database_url)
         with engine.connect() as c:
             dirty = c.execute(text("SELECT family, day FROM kpi_dirty_days ORDER BY family, day")).all()
