@@ -9,7 +9,7 @@ from tests.support.databases import fresh_database  # no telephony import: the o
 
 
 def _worker_port_offset() -> None:
-    """Each pytest-xdist worker (``-n 2``, as ``./setup.sh test`` runs the suite) is an installation of
+    """Each pytest-xdist worker (``-n 2 --dist loadfile``, an option: README, Tests) is an installation of
     its own: its hotlines listen 10,000 ports above the previous worker's (hotline/config.Ports spans
     about 8,200 ports from 3,790), all below Linux's ephemeral ports (32,768). Read before any module
     imports tests.support.telephony, which fixes its offset at import."""
