@@ -201,8 +201,7 @@ def run(settings: Settings, plan: LoadPlan, work: Path, echo=print) -> dict:
         "streams": None if stats is None else {
             "opened": stats.opened, "failed": stats.failed, "errors": stats.errors[:5],
             "lag_p50_s": report.percentile(stats.lags, 50), "lag_p99_s": report.percentile(stats.lags, 99),
-            "lag_samples": len(stats.lags), "polls": stats.polls, "polls_failed": stats.polls_failed,
-            "poll_errors": stats.poll_errors},
+            "lag_samples": len(stats.lags)},
         "processes": processes,
         "redis_keys": keys,
         "recordings": recordings,

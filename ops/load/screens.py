@@ -1,14 +1,16 @@
 """Screens (大屏/坐席页面) for a load run: HTTP clients reading the SSE streams as the pages do.
 
-Wallboards read ``/supervisor/wallboard/stream``; agent workspaces read ``/agent/state/stream``
-and poll ``/agent/current-call.json`` every 3 s (workspace.html). Every client is a thread with
-a socket timeout that stops by itself at the run's end. Stream lag: a probe thread publishes on
-the live channel (what the AMI listener does after a write) every PROBE_EVERY seconds; a
-client's lag is the time from a probe to the next snapshot it reads (at most one refresh
-later, else it counts as late).
+Wallboards read ``/supervisor/wallboard/stream``; an agent workspace reads ``/agent/state/stream`` (its
+state panel's one stream; the workspace page polls nothing). All clients are coroutines of one asyncio
+loop in one thread, as a browser holds many connections cheaply: the load generator shares the cores
+with the system it measures, and 300 blocking threads would take their share. Each stream stops at the
+run's end; one that sends nothing for ``LATE`` + 1 s counts as failed. Stream lag: a probe thread
+publishes on the live channel (what the AMI listener does after a write) every PROBE_EVERY seconds; a
+client's lag is the time from a probe to the next snapshot it reads (at most LATE).
 """
 from __future__ import annotations
 
+import asyncio
 import http.client
 import re
 import threading
@@ -17,7 +19,6 @@ import urllib.parse
 from dataclasses import dataclass, field
 
 PROBE_EVERY = 2.0
-POLL_EVERY = 3.0
 LATE = 5.0          # a probe not followed by a snapshot within this long: lag counted as LATE
 
 
@@ -27,9 +28,6 @@ class ScreenStats:
     failed: int = 0              # could not open (status, refused, timeout)
     errors: list[str] = field(default_factory=list)
     lags: list[float] = field(default_factory=list)
-    polls: int = 0
-    polls_failed: int = 0
-    poll_errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def error(self, text: str) -> None:
@@ -80,19 +78,23 @@ class Probes:
             return [t for t in self.times if t > after]
 
 
-def _stream(host, port, path, cookie, until, stats: ScreenStats, probes: Probes) -> None:
-    conn = http.client.HTTPConnection(host, port, timeout=LATE + 1)
+async def _stream(host, port, path, cookie, until, stats: ScreenStats, probes: Probes) -> None:
+    writer = None
     try:
-        conn.request("GET", path, headers={"Cookie": cookie, "Accept": "text/event-stream"})
-        response = conn.getresponse()
-        if response.status != 200:
-            stats.error(f"{path}: HTTP {response.status}")
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, limit=1 << 22), LATE + 1)
+        writer.write(f"GET {path} HTTP/1.0\r\nHost: {host}:{port}\r\nCookie: {cookie}\r\n"
+                     "Accept: text/event-stream\r\n\r\n".encode())
+        status = await asyncio.wait_for(reader.readline(), LATE + 1)
+        if b" 200 " not in status:
+            stats.error(f"{path}: {status.decode(errors='replace').strip() or 'no answer'}")
             return
+        while (await asyncio.wait_for(reader.readline(), LATE + 1)).strip():
+            pass                                        # the response headers
         with stats.lock:
             stats.opened += 1
         seen = time.monotonic()
         while time.monotonic() < until:
-            line = response.fp.readline()
+            line = await asyncio.wait_for(reader.readline(), LATE + 1)
             if not line:
                 stats.error(f"{path}: stream closed by the server")
                 return
@@ -102,48 +104,33 @@ def _stream(host, port, path, cookie, until, stats: ScreenStats, probes: Probes)
                 seen = now
                 with stats.lock:
                     stats.lags.extend(min(lag, LATE) for lag in lags)
-    except (OSError, http.client.HTTPException) as exc:
+    except asyncio.TimeoutError:
+        stats.error(f"{path}: nothing for {LATE + 1:.0f} s")
+    except (OSError, ValueError) as exc:               # ValueError: a line longer than the reader's limit
         stats.error(f"{path}: {type(exc).__name__}: {exc}")
     finally:
-        conn.close()
+        if writer is not None:
+            writer.close()
 
 
-def _poll(host, port, cookie, until, stats: ScreenStats) -> None:
-    while time.monotonic() < until:
-        conn = http.client.HTTPConnection(host, port, timeout=5)
-        why = ""
-        try:
-            conn.request("GET", "/agent/current-call.json", headers={"Cookie": cookie, "Accept": "application/json"})
-            status = conn.getresponse().status
-            why = "" if status == 200 else f"HTTP {status}"
-        except (OSError, http.client.HTTPException) as exc:
-            why = f"{type(exc).__name__}: {exc}"
-        finally:
-            conn.close()
-        with stats.lock:
-            stats.polls += 1
-            if why:
-                stats.polls_failed += 1
-                if len(stats.poll_errors) < 5:
-                    stats.poll_errors.append(why)
-        time.sleep(POLL_EVERY)
+def _run_streams(host, port, clients: list[tuple[str, str]], until, stats: ScreenStats, probes: Probes) -> None:
+    async def all_streams():
+        await asyncio.gather(*(_stream(host, port, path, cookie, until, stats, probes) for path, cookie in clients))
+    asyncio.run(all_streams())
 
 
 def open_screens(base_url: str, wallboards: int, agents: int, cookies: dict[str, str], seconds: float,
                  redis_client, channel: str) -> tuple[ScreenStats, list[threading.Thread]]:
-    """Start the clients (daemon threads, all ending within ``seconds`` + a socket timeout)."""
+    """Start the clients (two daemon threads, both ending within ``seconds`` + LATE + 1)."""
     url = urllib.parse.urlsplit(base_url)
     host, port = url.hostname, url.port or 80
     until = time.monotonic() + seconds
     stats, probes = ScreenStats(), Probes(redis_client, channel)
-    threads = [threading.Thread(target=probes.run, args=(until,), daemon=True)]
-    for i in range(wallboards):
-        threads.append(threading.Thread(target=_stream, daemon=True, args=(
-            host, port, "/supervisor/wallboard/stream", cookies["supervisor"], until, stats, probes)))
-    for i in range(agents):
-        threads.append(threading.Thread(target=_stream, daemon=True, args=(
-            host, port, "/agent/state/stream", cookies["agent"], until, stats, probes)))
-        threads.append(threading.Thread(target=_poll, daemon=True, args=(host, port, cookies["agent"], until, stats)))
+    clients = ([("/supervisor/wallboard/stream", cookies["supervisor"])] * wallboards
+               + [("/agent/state/stream", cookies["agent"])] * agents)
+    threads = [threading.Thread(target=probes.run, args=(until,), daemon=True, name="load-probes"),
+               threading.Thread(target=_run_streams, args=(host, port, clients, until, stats, probes), daemon=True,
+                                name="load-screens")]
     for t in threads:
         t.start()
     return stats, threads

@@ -59,7 +59,6 @@ def test_sixty_calls_in_sixty_seconds(hotline, only_load_agents):
     assert agi["runs"] >= 3 * calls["offered"] and agi["p99_ms"] is not None, agi   # inbound, ivr, connect, hangup
     assert streams["opened"] == 15 and streams["failed"] == 0, streams
     assert streams["lag_samples"] > 0 and streams["lag_p99_s"] <= 2.0, streams
-    assert streams["polls"] > 0 and streams["polls_failed"] == 0, streams
     assert result["pbx_at_once"]["peak_calls"] >= 1, result["pbx_at_once"]
     assert {"asterisk-pbx", "agi", "web", "sipp-callers", "sipp-agents"} <= set(result["processes"])
     assert result["recordings"]["checked"] > 0 and result["recordings"]["invalid"] == 0, result["recordings"]
