@@ -199,7 +199,8 @@ def run(settings: Settings, plan: LoadPlan, work: Path, echo=print) -> dict:
         "records_missing": outcomes.get("connected", 0) - records["records"],
         "agi": report.agi_times(settings.log_dir / "agi.log", since_local),
         "streams": None if stats is None else {
-            "opened": stats.opened, "failed": stats.failed, "errors": stats.errors[:5],
+            "screens": stats.screens, "opened": stats.opened, "failed": stats.failed,
+            "down_share": stats.down_share, "errors": stats.errors[:5],
             "lag_p50_s": report.percentile(stats.lags, 50), "lag_p99_s": report.percentile(stats.lags, 99),
             "lag_samples": len(stats.lags)},
         "processes": processes,
