@@ -9,8 +9,9 @@ snapshot, at most one per MIN_INTERVAL (a wallboard needs "within 1 s", not
 5,000 frames a second), sends a snapshot anyway every REFRESH seconds (so a
 dead listener shows as such) and a heartbeat comment in between, so a closed
 browser is noticed at the next write. Streams that show the same thing (every
-wallboard) share one build per version: 300 open wallboards cost one snapshot
-read per change, not 300.
+wallboard) share one build per version and one encoded frame of it: 300 open
+wallboards cost one snapshot read and one JSON encoding per change, not 300 (at
+a peak a wallboard frame is ~100 KB: encoding it per stream took a core).
 
 Redis away: the hub notices (its subscription breaks), every stream sends an
 ``unavailable`` event (the page shows a banner) and waits; once the hub has
@@ -59,6 +60,7 @@ class LiveHub:
         self._start_lock = threading.Lock()
         self._build_locks: dict[Hashable, threading.Lock] = {}
         self._cache: dict[Hashable, tuple[int, float, dict]] = {}
+        self._frames: dict[tuple[Hashable, str], tuple[dict, str]] = {}   # (key, event) → (data, its frame)
         self.trouble = TroubleLog(log, f"live streams: Redis subscription to {channel}")
         self.subscribed = threading.Event()
         self.closed = False
@@ -124,6 +126,17 @@ class LiveHub:
             self._cache[key] = (version, now, data)
             return data
 
+    def frame(self, key: Hashable | None, event: str, data: dict) -> str:
+        """``sse(event, data)``, encoded once for every stream of ``key`` showing the same ``data``."""
+        if key is None:
+            return sse(event, data)
+        cached = self._frames.get((key, event))
+        if cached is not None and cached[0] is data:
+            return cached[1]
+        text = sse(event, data)
+        self._frames[(key, event)] = (data, text)   # holds ``data``, so its identity is not reused meanwhile
+        return text
+
 
 def live_hub(client: redis.Redis, channel: str, registry: dict) -> LiveHub:
     """The process's hub for ``channel`` (kept in ``registry``, the Flask app's extensions)."""
@@ -149,7 +162,7 @@ def snapshot_stream(hub: LiveHub, build: Callable[[], dict], *, first: dict | No
     seen = hub.version
     data = first if first is not None else fresh()
     showing = data is not None          # False: the page was told "unavailable" last
-    yield sse(event, data) if showing else sse("unavailable", UNAVAILABLE)
+    yield hub.frame(share_key, event, data) if showing else sse("unavailable", UNAVAILABLE)
     last_push = last_beat = started = time.monotonic()
     while max_seconds is None or time.monotonic() - started < max_seconds:
         version = hub.wait(seen, timeout=min(1.0, refresh))
@@ -184,6 +197,6 @@ def snapshot_stream(hub: LiveHub, build: Callable[[], dict], *, first: dict | No
                 yield sse("unavailable", UNAVAILABLE)
             showing = False
         else:
-            yield sse(event, data)
+            yield hub.frame(share_key, event, data)
             showing = True
         last_push = last_beat = time.monotonic()

@@ -81,6 +81,54 @@ def test_many_streams_share_one_subscription_and_one_build_per_change(own_redis,
         s.close()
 
 
+def test_the_streams_of_one_key_share_one_encoded_frame_per_build(own_redis, hub, monkeypatch):
+    """At a peak a wallboard frame is ~100 KB: it is encoded once per change, not once per open page."""
+    import web.streams as streams_module
+
+    encoded: list[str] = []
+    real_sse = streams_module.sse
+
+    def counting_sse(event, data):
+        encoded.append(event)
+        return real_sse(event, data)
+
+    monkeypatch.setattr(streams_module, "sse", counting_sse)
+    client = own_redis.client()
+    wait_for(hub.subscribed.is_set, 5, "the hub subscribed")
+    built = []
+
+    def build():
+        built.append(1)
+        return {"n": len(built), "callers": [{"caller": f"139{i:08d}", "line": "12315"} for i in range(500)]}
+
+    streams = [snapshot_stream(hub, build, share_key="board", min_interval=0.05, heartbeat=60, refresh=60)
+               for _ in range(20)]
+    firsts = []
+    for s in streams:
+        assert next(s).startswith("retry:")
+        firsts.append(next(s))
+    assert len(encoded) == len(built) and len(built) <= 3     # 20 pages: one encoding per build
+    assert {data_of(f)["n"] for f in firsts} == set(range(1, len(built) + 1))
+    encoded.clear()
+    before = len(built)
+    got: list[str] = []
+    readers = [threading.Thread(target=lambda s=s: got.append(next(s))) for s in streams]
+    for r in readers:
+        r.start()
+    client.publish("hltest:live", "x")
+    for r in readers:
+        r.join(5)
+    assert len(got) == 20 and len(built) > before
+    assert len(encoded) == len(built) - before                # one encoding per new build, for 20 pages
+    assert len({id(f) for f in got}) == len(built) - before   # the very same text object went to each page
+    n_built, n_encoded = len(built), len(encoded)
+    private = snapshot_stream(hub, build, share_key=None)     # a stream of its own is encoded for itself
+    next(private), next(private)
+    assert (len(built), len(encoded)) == (n_built + 1, n_encoded + 1)
+    for s in [*streams, private]:
+        s.close()
+
+
 def test_a_stream_says_unavailable_while_redis_is_down_and_resumes_after_a_restart(own_redis, hub):
     wait_for(hub.subscribed.is_set, 5, "the hub subscribed")
     client = own_redis.client()
