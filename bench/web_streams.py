@@ -2,6 +2,7 @@
 """Web tier benchmark: N open live streams (wallboards and agent panels) on the real gunicorn + gevent.
 
     .venv/bin/python bench/web_streams.py [--wallboards 200] [--agents 100] [--publishes 40] [--interval 0.5]
+        [--waiting 200 --busy-agents 100] [--tree OTHER_CHECKOUT --rounds 2]
 
 It prepares a throw-away installation (SQLite in a temp run folder, migrated and
 seeded, its own Redis key prefix), starts the real web process (`hotline web
@@ -19,6 +20,15 @@ opened and failed, lag p50/p99/max over every (stream, publish) pair, publishes
 a stream missed, the web processes' RSS and CPU, and the Redis subscriptions on
 the live channel (one per worker process is the design). Talks only to loopback
 and stops by itself; exit code 1 when a stream failed or p99 > 1 s.
+
+``--waiting`` and ``--busy-agents`` give the snapshots a peak's size: that many
+callers waiting in queue 12345 and agents on a call, written as the AMI
+listener writes them (queue_logic.live_state's shapes), so every wallboard
+frame carries what a wallboard carries at 300 calls at once (about 100 KB).
+``--tree`` (repeatable) serves the web process from another checkout of the
+project (a git worktree of an older commit, say), and ``--rounds`` runs every
+tree that many times, taking turns, so two versions are compared side by side
+on the same machine in one run.
 """
 from __future__ import annotations
 
@@ -98,6 +108,23 @@ def children(pid: int) -> list[int]:
     return out
 
 
+SINCE = re.compile(r'"since":([0-9.]+)')
+
+
+def first_since(text: str, path: tuple[str, ...]) -> float:
+    """The marker: the first ``"since"`` of a snapshot (the listener's on a wallboard, the agent's own on a panel).
+
+    Read with a regex near the frame's start, as parsing a peak's 100 KB wallboard frame 300 times per
+    publish would make this one client process the bottleneck; the full parse is the fallback."""
+    found = SINCE.search(text, 0, 400)
+    if found:
+        return float(found.group(1))
+    data = json.loads(text)
+    for key in path:
+        data = data[key]
+    return float(data or 0)
+
+
 class Stream:
     """One open SSE stream, read as a browser's EventSource would."""
 
@@ -106,10 +133,11 @@ class Stream:
         self.lags: dict[float, float] = {}      # marker → lag seconds
         self.opened = False
         self.error = ""
+        self.frame_bytes = 0                    # the largest data line read
 
     async def run(self, host: str, port: int, stop: asyncio.Event) -> None:
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 20)
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, limit=1 << 22), 20)  # 100 KB lines
         except (OSError, asyncio.TimeoutError) as e:
             self.error = f"connect: {e}"
             return
@@ -138,14 +166,46 @@ class Stream:
                 if text.startswith("event: "):
                     event = text[7:]
                 elif text.startswith("data: ") and event in ("snapshot", "state"):
-                    seen = self.marker(json.loads(text[6:]))
+                    self.frame_bytes = max(self.frame_bytes, len(line))
+                    seen = self.marker(text[6:])
                     if seen and seen not in self.lags:
                         self.lags[seen] = time.time() - seen
                 reading = asyncio.ensure_future(reader.readline())
-        except (OSError, asyncio.TimeoutError) as e:
+        except (OSError, ValueError, asyncio.TimeoutError) as e:   # ValueError: a line over the reader's limit
             self.error = str(e) or e.__class__.__name__
         finally:
             writer.close()
+
+
+def fill_peak(r, keys, waiting: int, busy: int) -> None:
+    """``waiting`` callers in queue 12345 and ``busy`` talking agents, in the AMI listener's shapes."""
+    from dataclasses import asdict
+
+    from queue_logic.live_state import agent_fields
+    from queue_logic.model import Agent, AgentCall, Caller, Membership
+
+    now = time.time()
+    pipe = r.pipeline(transaction=False)
+    pipe.sadd(keys.queues, "12345")
+    pipe.hset(keys.queue("12345"), mapping={"service_level": 15, "members": ",".join(
+        [f"PJSIP/load{9001 + i}" for i in range(busy)])})
+    for i in range(waiting):
+        uid = f"{int(now) - i}.{i}"
+        caller = Caller(uniqueid=uid, queue="12345", channel=f"PJSIP/load-trunk-{i:08x}",
+                        caller=f"139{i:08d}", joined_at=now - 3 * i, position=i + 1, line="12315",
+                        line_name="市场监管投诉举报")
+        pipe.hset(keys.queue_callers("12345"), uid, json.dumps(asdict(caller), ensure_ascii=False))
+    for i in range(busy):
+        number = str(9001 + i)
+        agent = Agent(number=number, name=f"负载坐席{number}", interface=f"PJSIP/load{number}",
+                      memberships={"12345": Membership(queue="12345", in_call=True)}, phase="talking",
+                      call=AgentCall(uniqueid=f"{int(now)}.{1000 + i}", queue="12345", caller=f"138{i:08d}",
+                                     line="12345", line_name="市民服务热线",
+                                     channel=f"PJSIP/load{number}-{i:08x}", started_at=now - i),
+                      state="talking", since=now - i)
+        pipe.sadd(keys.agents, number)
+        pipe.hset(keys.agent(number), mapping=agent_fields(agent))
+    pipe.execute()
 
 
 async def main_async(args, base_host: str, port: int, cookies: dict[str, str], settings) -> dict:
@@ -153,11 +213,12 @@ async def main_async(args, base_host: str, port: int, cookies: dict[str, str], s
     from hotline.redis_conn import redis_client
 
     keys, r = Keys(settings.redis_prefix), redis_client(settings, check=True)
+    fill_peak(r, keys, args.waiting, args.busy_agents)
     markers: list[float] = []
     streams = [Stream("wallboard", "/supervisor/wallboard/stream", cookies["supervisor"],
-                      lambda d: float(d["listener"]["since"] or 0)) for _ in range(args.wallboards)]
+                      lambda text: first_since(text, ("listener", "since"))) for _ in range(args.wallboards)]
     streams += [Stream("agent", "/agent/state/stream", cookies[f"agent{AGENTS[i % 4]}"],
-                       lambda d: float(d["since"] or 0)) for i in range(args.agents)]
+                       lambda text: first_since(text, ("since",))) for i in range(args.agents)]
     stop = asyncio.Event()
     opened_at = time.monotonic()
     tasks = [asyncio.ensure_future(s.run(base_host, port, stop)) for s in streams]
@@ -193,18 +254,13 @@ async def main_async(args, base_host: str, port: int, cookies: dict[str, str], s
         "lag_p50_ms": statistics.median(lags) * 1000 if lags else None,
         "lag_p99_ms": lags[max(0, int(len(lags) * 0.99) - 1)] * 1000 if lags else None,
         "lag_max_ms": lags[-1] * 1000 if lags else None,
+        "wallboard_frame_kib": round(max((s.frame_bytes for s in streams if s.kind == "wallboard"), default=0)
+                                     / 1024, 1),
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--wallboards", type=int, default=200)
-    parser.add_argument("--agents", type=int, default=100)
-    parser.add_argument("--publishes", type=int, default=40)
-    parser.add_argument("--interval", type=float, default=0.5, help="seconds between publishes")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    args = parser.parse_args()
-
+def run_once(args, tree: Path) -> dict:
+    """One throw-away installation, its web process served from ``tree``, and the streams."""
     from hotline.config import Settings
 
     with tempfile.TemporaryDirectory(prefix="hotline-bench-web-") as tmp:
@@ -212,8 +268,9 @@ def main() -> int:
         settings = Settings.from_env(env)
         port = settings.ports.web
         log = open(Path(tmp) / "web.log", "wb")
+        # python -m puts the working folder first on sys.path: the web process runs ``tree``'s code
         server = subprocess.Popen([sys.executable, "-m", "ops.cli", "web", "serve", "--workers", str(args.workers)],
-                                  env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                                  env=env, cwd=tree, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -232,7 +289,7 @@ def main() -> int:
             rss_before = {p: rss_kib(p) for p in pids}
             cpu_before = {p: cpu_seconds(p) for p in pids}
             started = time.monotonic()
-            result = asyncio.run(main_async(args, "127.0.0.1", port, cookies, settings))
+            result = {"tree": str(tree), **asyncio.run(main_async(args, "127.0.0.1", port, cookies, settings))}
             wall = time.monotonic() - started
             result["rss_mib"] = {("master" if p == server.pid else f"worker {p}"): round(rss_kib(p) / 1024, 1)
                                  for p in pids}
@@ -249,9 +306,28 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
             log.close()
-    print(json.dumps(result, indent=2))
-    ok = not result["failed"] and result["opened"] == result["streams"] and \
-        result["lag_p99_ms"] is not None and result["lag_p99_ms"] <= 1000
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--wallboards", type=int, default=200)
+    parser.add_argument("--agents", type=int, default=100)
+    parser.add_argument("--publishes", type=int, default=40)
+    parser.add_argument("--interval", type=float, default=0.5, help="seconds between publishes")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--waiting", type=int, default=0, help="callers waiting in queue 12345 (a peak's snapshot)")
+    parser.add_argument("--busy-agents", type=int, default=0, help="agents on a call (a peak's snapshot)")
+    parser.add_argument("--tree", type=Path, action="append",
+                        help="serve the web process from this checkout (repeatable; default: this one)")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of every tree, taking turns")
+    args = parser.parse_args()
+
+    trees = [t.resolve() for t in args.tree] if args.tree else [ROOT]
+    results = [run_once(args, tree) for _ in range(args.rounds) for tree in trees]
+    print(json.dumps(results[0] if len(results) == 1 else results, indent=2, ensure_ascii=False))
+    ok = all(not r["failed"] and r["opened"] == r["streams"] and r["lag_p99_ms"] is not None
+             and r["lag_p99_ms"] <= 1000 for r in results)
     return 0 if ok else 1
 
 
