@@ -1,7 +1,16 @@
-"""One SQLAlchemy session per web request, closed at teardown."""
+"""One SQLAlchemy session per web request, closed at teardown.
+
+A stream (SSE) is a request that lives for hours: it gives its session back with ``release()`` before it
+waits or streams, and what it reads later it reads in a ``short_session()``, so an open page never holds a
+pooled connection (web.live.event_stream).
+"""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from flask import Flask, current_app, g
+from sqlalchemy.orm import Session
 
 from db.session import make_engine, make_session_factory
 
@@ -12,12 +21,27 @@ def init_app(app: Flask, url: str) -> None:
 
     @app.teardown_appcontext
     def _close(exc):
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
+        release()
 
 
 def session():
     if "db_session" not in g:
         g.db_session = current_app.extensions["hotline_sessions"]()
     return g.db_session
+
+
+def release() -> None:
+    """Close the request's session now: its connection goes back to the pool (objects loaded stay readable)."""
+    db = g.pop("db_session", None)
+    if db is not None:
+        db.close()
+
+
+@contextmanager
+def short_session() -> Iterator[Session]:
+    """A session of its own for one read, closed after it: for work done outside one request's lifetime."""
+    db = current_app.extensions["hotline_sessions"]()
+    try:
+        yield db
+    finally:
+        db.close()

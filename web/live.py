@@ -9,6 +9,7 @@ from flask import Response, current_app, jsonify, stream_with_context
 from hotline.keys import Keys
 from hotline.redis_conn import redis_client
 from queue_logic.commands import CommandError, send_command
+from web.database import release
 from web.streams import UNAVAILABLE, LiveHub, live_hub, snapshot_stream
 
 
@@ -45,7 +46,11 @@ def register_unavailable(bp) -> None:
 
 
 def event_stream(build, *, event: str = "snapshot", share_key=None) -> Response:
-    """An SSE response fed by the hub; the first snapshot is built now, so Redis down answers 503."""
+    """An SSE response fed by the hub; the first snapshot is built now, so Redis down answers 503.
+
+    The request's database session (its login check) is given back first: a page must not hold a pooled
+    connection while it waits for the shared build, nor for the hours it streams."""
+    release()
     live = hub()
     first = live.shared(share_key, build)     # a RedisError here → the blueprint's 503
     events = snapshot_stream(live, build, first=first, share_key=share_key, event=event)

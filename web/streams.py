@@ -59,7 +59,7 @@ class LiveHub:
         self._started = False
         self._start_lock = threading.Lock()
         self._build_locks: dict[Hashable, threading.Lock] = {}
-        self._cache: dict[Hashable, tuple[int, float, dict]] = {}
+        self._cache: dict[Hashable, tuple[int, float, float, dict]] = {}   # version, built from, to, data
         self._frames: dict[tuple[Hashable, str], tuple[dict, str]] = {}   # (key, event) → (data, its frame)
         self.trouble = TroubleLog(log, f"live streams: Redis subscription to {channel}")
         self.subscribed = threading.Event()
@@ -113,17 +113,22 @@ class LiveHub:
             return self.version
 
     def shared(self, key: Hashable | None, build: Callable[[], dict], max_age: float = MIN_INTERVAL) -> dict:
-        """``build()``, shared by every stream of the same ``key`` for one version (and at most ``max_age`` s)."""
+        """``build()``, shared by every stream of the same ``key`` for one version (and at most ``max_age`` s).
+
+        A stream that waited for another's build takes its result when it finished after the stream asked
+        (nothing newer can exist: a change meanwhile bumps the version), so a slow build under load is not
+        repeated once per waiting page, one after another."""
         if key is None:
             return build()
         lock = self._build_locks.setdefault(key, threading.Lock())
+        asked = time.monotonic()
         with lock:                          # one build; the others wait and take its result
             version, now = self.version, time.monotonic()
             cached = self._cache.get(key)
-            if cached and cached[0] == version and now - cached[1] < max_age:
-                return cached[2]
+            if cached and cached[0] == version and (now - cached[1] < max_age or cached[2] >= asked):
+                return cached[3]
             data = build()
-            self._cache[key] = (version, now, data)
+            self._cache[key] = (version, now, time.monotonic(), data)
             return data
 
     def frame(self, key: Hashable | None, event: str, data: dict) -> str:

@@ -212,3 +212,100 @@ def test_the_agent_workspace_has_one_stream_and_polls_nothing(app_on_own_redis, 
     assert "hotline-agent-state" in page                                    # new calls come from it
     script = client.get("/static/wallboard/agent_panel.js").get_data(as_text=True)
     assert script.count("new EventSource") == 1 and "postMessage" in script
+
+
+@pytest.mark.parametrize("role, path", [("supervisor", "/supervisor/wallboard/stream"),
+                                        ("agent", "/agent/state/stream")])
+def test_an_open_stream_holds_no_database_connection(app_on_own_redis, passwords, role, path):
+    """A stream lives for hours: the connection its login check took goes back to the pool before it streams
+    (at a peak 150 open pages per web process held all 15, and every later page waited 30 s for one)."""
+    app, _ = app_on_own_redis
+    pool = app.extensions["hotline_sessions"].kw["bind"].pool
+    clients = [logged_in(app, passwords, role) for _ in range(4)]
+    before = pool.checkedout()
+    streaming, done, problems = threading.Barrier(len(clients) + 1, timeout=20), threading.Event(), []
+
+    def page(client):                 # each page in its own thread, as each open stream is its own request
+        try:
+            response = client.get(path, buffered=False)
+            chunks = response.response
+            assert response.status_code == 200
+            assert next(chunks).startswith(b"retry:") and next(chunks).startswith(b"event:")
+        except Exception as e:        # noqa: BLE001 - reported below, the barrier must not hang
+            problems.append(repr(e))
+        streaming.wait()
+        done.wait(20)
+        response.close()
+
+    pages = [threading.Thread(target=page, args=(c,)) for c in clients]
+    for t in pages:
+        t.start()
+    streaming.wait()                  # four streams open (the later ones may share the first's snapshot)
+    held = pool.checkedout() - before
+    done.set()
+    for t in pages:
+        t.join(20)
+    assert not problems, problems
+    assert held == 0, f"{held} open streams keep a database connection checked out"
+
+
+def test_pages_opening_at_once_while_a_snapshot_is_built_never_starve_the_build(app_on_own_redis, passwords,
+                                                                               own_redis, monkeypatch):
+    """The reconnect storm of a load run: 300 pages opened again within a second while a stream rebuilt the
+    shared snapshot. Each new page waited for that build holding the connection of its login check; the build
+    needed one for the surge status and found the pool (5 + 10) empty: 30 s of silence on every wallboard."""
+    import web.wallboard
+
+    app, keys = app_on_own_redis
+    real_status = web.wallboard.surge.surge_status
+    slow, building = threading.Event(), threading.Event()
+
+    def slow_surge_status(session):
+        if slow.is_set():
+            building.set()
+            time.sleep(0.5)        # the build holds the shared-build lock; the new pages queue behind it
+        return real_status(session)
+
+    monkeypatch.setattr(web.wallboard.surge, "surge_status", slow_surge_status)
+    first, clients = logged_in(app, passwords, "supervisor"), [logged_in(app, passwords, "supervisor")
+                                                                for _ in range(20)]
+    results: list[float | str] = []
+    streaming, rebuilt, done = threading.Event(), [], threading.Event()
+
+    def open_page():               # a page that is streaming already, in a thread of its own like each request
+        response = first.get("/supervisor/wallboard/stream", buffered=False)
+        chunks = response.response
+        assert next(chunks).startswith(b"retry:") and next(chunks).startswith(b"event:")
+        streaming.set()
+        rebuilt.append(next(chunks))           # its rebuild after the change below
+        done.wait(30)
+        response.close()
+
+    def page(client):
+        started = time.monotonic()
+        try:
+            response = client.get("/supervisor/wallboard/stream", buffered=False)
+            body = response.response
+            assert response.status_code == 200 and next(body).startswith(b"retry:")
+            assert next(body).startswith(b"event: snapshot")
+            results.append(time.monotonic() - started)
+            response.close()
+        except Exception as e:     # noqa: BLE001 - reported below
+            results.append(repr(e))
+
+    streamer = threading.Thread(target=open_page)
+    streamer.start()
+    assert streaming.wait(10)
+    slow.set()
+    own_redis.client().publish(keys.live_channel, "x")
+    assert building.wait(10), "the open page did not rebuild after the change"
+    pages = [threading.Thread(target=page, args=(c,)) for c in clients]
+    for t in pages:
+        t.start()
+    for t in pages:
+        t.join(60)
+    done.set()
+    streamer.join(10)
+    assert len(results) == 20 and all(isinstance(r, float) for r in results), results
+    assert max(results) < 10, f"a page waited {max(results):.1f} s for its first snapshot"
+    assert rebuilt and rebuilt[0].startswith(b"event: snapshot")
