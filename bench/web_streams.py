@@ -306,6 +306,8 @@ def run_once(args, tree: Path) -> dict:
             except subprocess.TimeoutExpired:
                 server.kill()
             log.close()
+            if args.log:
+                args.log.write_bytes((Path(tmp) / "web.log").read_bytes())
     return result
 
 
@@ -321,6 +323,7 @@ def main() -> int:
     parser.add_argument("--tree", type=Path, action="append",
                         help="serve the web process from this checkout (repeatable; default: this one)")
     parser.add_argument("--rounds", type=int, default=1, help="runs of every tree, taking turns")
+    parser.add_argument("--log", type=Path, help="keep the (last) web process's log here")
     args = parser.parse_args()
 
     trees = [t.resolve() for t in args.tree] if args.tree else [ROOT]

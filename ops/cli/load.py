@@ -60,7 +60,7 @@ def load() -> None:
 @click.option("--talk", default="30-240", show_default=True, help="agents talk MIN-MAX s (uniform)")
 @click.option("--curve", default="", help="a compressed day: FRACTION:FACTOR,... of the rate")
 @click.option("--wallboards", type=int, default=0, help="wallboard streams to open")
-@click.option("--agent-screens", type=int, default=0, help="agent workspaces (stream + 3 s poll) to open")
+@click.option("--agent-screens", type=int, default=0, help="agent workspaces to open (their one stream each)")
 @click.option("--web", "web_url", default="", help="the panel, e.g. http://127.0.0.1:8000")
 @click.option("--supervisor", default="", help="login for the wallboards (password: $HOTLINE_LOAD_SUPERVISOR_PASSWORD)")
 @click.option("--agent-user", default="", help="login for agent screens (password: $HOTLINE_LOAD_AGENT_PASSWORD)")
