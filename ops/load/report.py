@@ -96,9 +96,12 @@ def check_recordings(files: list[str], sample: int = 20) -> dict:
 
 
 class ProcessSampler:
-    """CPU % and RSS of named processes every ``every`` s (a daemon thread, stopped by ``stop``)."""
+    """CPU % and RSS of named processes every ``every`` s (a daemon thread, stopped by ``stop``), their
+    children's counted in (gunicorn's workers), except for the names in ``alone`` (the load generator
+    itself, whose children are the sipps, sampled by their own names)."""
 
-    def __init__(self, pids: dict[str, int], every: float = 2.0):
+    def __init__(self, pids: dict[str, int], every: float = 2.0, alone: frozenset[str] = frozenset()):
+        self.alone = alone
         self.procs = {}
         for name, pid in pids.items():
             try:
@@ -120,7 +123,7 @@ class ProcessSampler:
             for name, proc in self.procs.items():
                 try:
                     cpu, rss, files = proc.cpu_percent(None), proc.memory_info().rss, proc.num_fds()
-                    for child in proc.children(recursive=True):
+                    for child in ([] if name in self.alone else proc.children(recursive=True)):
                         known = children.setdefault(child.pid, child)
                         cpu += known.cpu_percent(None)
                         rss += known.memory_info().rss

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -92,6 +93,7 @@ def _pids(settings: Settings, *runs: sipp.SippRun) -> dict[str, int]:
             pids[name] = pid
     for run in runs:
         pids[f"sipp-{run.name}"] = run.process.pid
+    pids["load-screens"] = os.getpid()   # this process: the screens' asyncio loop, the probes and the sampler
     return pids
 
 
@@ -166,7 +168,7 @@ def run(settings: Settings, plan: LoadPlan, work: Path, echo=print) -> dict:
                              time_limit=plan.seconds + tail, control_port=control,
                              extra=["-s", plan.service, "-r", f"{plan.rate * plan.factor(0) / ACCEPT:.3f}",
                                     "-rp", "1000", "-m", str(offered_grid), "-l", "2000"])
-        sampler = report.ProcessSampler(_pids(settings, callers, uas)).start()
+        sampler = report.ProcessSampler(_pids(settings, callers, uas), alone=frozenset({"load-screens"})).start()
         counter = report.CallCounter(_pbx(settings)).start()
         redis_keys = report.RedisKeyCounter(_redis(settings), settings.redis_prefix).start()
         if plan.curve:

@@ -1,6 +1,10 @@
 """`hotline load run`: its plan and options (fast; the run itself is tests/integration/test_load_smoke.py)."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from click.testing import CliRunner
 
@@ -8,7 +12,9 @@ from hotline.config import Settings
 from hotline.errors import HotlineError
 from ops.cli import main
 from ops.load import report, scenarios
+from ops.load.report import ProcessSampler
 from ops.load.run import LoadPlan
+from tests.support.waiting import wait_for
 
 
 def test_day_curve_is_linear_between_points():
@@ -89,3 +95,18 @@ def test_the_load_trunk_is_rendered_only_when_set(tmp_path, port):
     trunk = text.split("; --- load-generator trunk")[1].split("\n; ---")[0]
     assert "match = 127.0.0.1:5080" in trunk and "context = from-carrier" in trunk and "acl = loadtrunk" in trunk
     assert "trust_id_inbound" not in trunk                 # a load caller's ID is not believed
+
+
+def test_the_sampler_counts_children_except_for_a_process_sampled_alone():
+    """The load generator's own CPU is its own: its children are the sipps, which have rows of their own."""
+    burner = subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 8\nwhile time.time() < end: pass"])
+    try:
+        sampler = ProcessSampler({"with-children": os.getpid(), "alone": os.getpid()}, every=0.5,
+                                 alone=frozenset({"alone"})).start()
+        wait_for(lambda: len(sampler.samples["alone"]) >= 6, 10, "six samples")
+        rows = sampler.stop()
+    finally:
+        burner.kill()
+        burner.wait()
+    assert rows["with-children"]["cpu_max_pct"] > 50           # the busy child counted in
+    assert rows["alone"]["cpu_max_pct"] < 30                   # this test process waits: its own CPU only
