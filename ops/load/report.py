@@ -95,6 +95,20 @@ def check_recordings(files: list[str], sample: int = 20) -> dict:
     return {"checked": checked, "invalid": len(bad), "problems": bad[:10]}
 
 
+def postmaster_pid() -> int | None:
+    """The local PostgreSQL server's main process (its backends are its children), if one runs here."""
+    names = ("postgres", "postmaster")
+    for proc in psutil.process_iter(["name"]):
+        if proc.info["name"] in names:
+            try:
+                parent = proc.parent()
+                if parent is None or parent.name() not in names:
+                    return proc.pid
+            except psutil.Error:
+                continue
+    return None
+
+
 class ProcessSampler:
     """CPU % and RSS of named processes every ``every`` s (a daemon thread, stopped by ``stop``), their
     children's counted in (gunicorn's workers), except for the names in ``alone`` (the load generator

@@ -94,6 +94,10 @@ def _pids(settings: Settings, *runs: sipp.SippRun) -> dict[str, int]:
     for run in runs:
         pids[f"sipp-{run.name}"] = run.process.pid
     pids["load-screens"] = os.getpid()   # this process: the screens' asyncio loop, the probes and the sampler
+    if settings.database_url.startswith("postgresql"):
+        postmaster = report.postmaster_pid()
+        if postmaster:
+            pids["postgresql"] = postmaster  # the server with its backends: on this node, its CPU is the node's
     return pids
 
 

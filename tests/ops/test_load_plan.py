@@ -110,3 +110,14 @@ def test_the_sampler_counts_children_except_for_a_process_sampled_alone():
         burner.wait()
     assert rows["with-children"]["cpu_max_pct"] > 50           # the busy child counted in
     assert rows["alone"]["cpu_max_pct"] < 30                   # this test process waits: its own CPU only
+
+
+def test_the_local_postgresql_server_is_found_for_the_report():
+    """The suite's PostgreSQL runs here: its main process is found (its backends are its children)."""
+    import psutil
+
+    pid = report.postmaster_pid()
+    assert pid is not None
+    main_process = psutil.Process(pid)
+    assert main_process.name() in ("postgres", "postmaster")
+    assert main_process.parent() is None or main_process.parent().name() not in ("postgres", "postmaster")
