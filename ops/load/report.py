@@ -6,6 +6,7 @@ server's "AGI timing" lines (HOTLINE_AGI_TIMING=1), the screen clients, psutil s
 """
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import re
 import statistics
@@ -171,12 +172,22 @@ def growth(name: str, values: list[float]) -> dict:
     return {f"{name}_warm": round(warm, 1), f"{name}_end": round(end, 1), f"{name}_growth": round(end - warm, 1)}
 
 
+KEY_DIGITS = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def key_shape(key: str, prefix: str) -> str:
+    """A key without its prefix and with its numbers as ``#``: ``agent:#``, ``stats:#-#-#:agent:#``."""
+    return KEY_DIGITS.sub("#", key[len(prefix):] if key.startswith(prefix) else key)
+
+
 class RedisKeyCounter:
     """How many keys the installation holds in Redis (its prefix), every ``every`` s: live state, rq's
-    jobs of this installation's queue and results expire or are trimmed, so a steady load keeps it flat."""
+    jobs of this installation's queue and results expire or are trimmed, so a steady load keeps it flat.
+    Each sample also counts the keys by shape, so a growth says which keys grew."""
 
     def __init__(self, client, prefix: str, every: float = 10.0):
         self.client, self.prefix, self.every, self.samples = client, prefix, every, []
+        self.shapes: list[collections.Counter] = []
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -184,13 +195,16 @@ class RedisKeyCounter:
         self.thread.start()
         return self
 
-    def _count(self) -> int:
-        return sum(1 for _ in self.client.scan_iter(match=f"{self.prefix}*", count=1000))
+    def _sample(self) -> collections.Counter:
+        return collections.Counter(key_shape(k.decode() if isinstance(k, bytes) else k, self.prefix)
+                                   for k in self.client.scan_iter(match=f"{self.prefix}*", count=1000))
 
     def _run(self) -> None:
         while True:
             try:
-                self.samples.append(self._count())
+                shapes = self._sample()
+                self.samples.append(sum(shapes.values()))
+                self.shapes.append(shapes)
             except Exception:     # a Redis restart during a fault run: that sample is missing
                 pass
             if self._stop.wait(self.every):
@@ -198,11 +212,17 @@ class RedisKeyCounter:
 
     def stop(self) -> dict:
         self._stop.set()
-        self.thread.join(timeout=self.every + 5)
+        if self.thread.ident is not None:
+            self.thread.join(timeout=self.every + 5)
         if not self.samples:
             return {}
-        return {"first": self.samples[0], "max": max(self.samples), "last": self.samples[-1],
-                "samples": len(self.samples), **growth("keys", self.samples)}
+        out = {"first": self.samples[0], "max": max(self.samples), "last": self.samples[-1],
+               "samples": len(self.samples), **growth("keys", self.samples)}
+        if len(self.shapes) >= 20:       # the warmed-up second tenth's first sample against the last one
+            warm, end = self.shapes[len(self.shapes) // 10], self.shapes[-1]
+            grew = {shape: end[shape] - warm[shape] for shape in end if end[shape] != warm[shape]}
+            out["keys_growth_by_shape"] = dict(sorted(grew.items(), key=lambda kv: -abs(kv[1]))[:10])
+        return out
 
 
 class CallCounter:

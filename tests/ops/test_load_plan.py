@@ -121,3 +121,25 @@ def test_the_local_postgresql_server_is_found_for_the_report():
     main_process = psutil.Process(pid)
     assert main_process.name() in ("postgres", "postmaster")
     assert main_process.parent() is None or main_process.parent().name() not in ("postgres", "postmaster")
+
+
+def test_redis_keys_are_counted_by_shape_so_a_growth_says_which_keys_grew():
+    assert report.key_shape("hl:stats:2026-12-02:agent:9001", "hl:") == "stats:#-#-#:agent:#"
+    assert report.key_shape("hl:ami:reply:1796220001.408", "hl:") == "ami:reply:#"
+
+    class FakeRedis:                  # the counter's one call: SCAN with the installation's prefix
+        def __init__(self):
+            self.keys = ["hl:queues", "hl:agent:1"]
+
+        def scan_iter(self, match, count):
+            assert match == "hl:*"
+            return iter(k.encode() for k in self.keys)
+
+    fake = FakeRedis()
+    counter = report.RedisKeyCounter(fake, "hl:", every=0.01)
+    for n in range(2, 40):            # the samples the thread would take, taken here one by one
+        fake.keys.append(f"hl:agent:{n}")
+        counter.samples.append(sum((shapes := counter._sample()).values()))
+        counter.shapes.append(shapes)
+    out = counter.stop()              # the thread never started: stop() only summarises
+    assert out["last"] == 40 and out["keys_growth_by_shape"] == {"agent:#": 39 - 5}
