@@ -226,7 +226,8 @@ class FastAgiServer:
             if db is not None:
                 db.close()
             if self.timing:
-                log.info("AGI timing %s %.2f ms", script, (time.perf_counter() - started) * 1000)
+                log.info("AGI timing %s %.2f ms (Asterisk's replies %.2f ms)", script,
+                         (time.perf_counter() - started) * 1000, agi.asterisk_wait_s * 1000)
 
 
 def _rollback(db: Session | None, logger: logging.LoggerAdapter) -> None:

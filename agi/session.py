@@ -20,6 +20,7 @@ import contextlib
 import logging
 import re
 import socket
+import time
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -103,6 +104,7 @@ class AgiSession(AGI):
         self._got_sighup = False   # pyst2's "the channel hung up" flag, checked by test_hangup()
         self._secret = False       # inside secret_input(): replies are not logged, even at DEBUG
         self._sock = sock
+        self.asterisk_wait_s = 0.0  # time spent waiting for Asterisk's replies (HOTLINE_AGI_TIMING splits it out)
         if read_environment:
             self.read_environment()
 
@@ -180,10 +182,13 @@ class AgiSession(AGI):
             raise ConnectionLost(f"could not send {command!r}: {exc!r}") from exc
 
     def _read_reply_line(self) -> str:
+        asked = time.perf_counter()
         try:
             raw = self.stdin.readline(MAX_LINE_CHARS + 1)
         except (OSError, ValueError) as exc:
             raise ConnectionLost(f"connection failed while waiting for a reply: {exc!r}") from exc
+        finally:
+            self.asterisk_wait_s += time.perf_counter() - asked
         if raw == "":
             raise ConnectionLost("Asterisk closed the connection")
         line = raw.strip()

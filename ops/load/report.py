@@ -25,7 +25,8 @@ from hotline.config import Settings
 # the call path's decisions, whose time is Python's; every other handler is reported apart: ivr, rating,
 # progress... wait for the caller's keys (their time is mostly the caller's), ping is the health check
 DECISIONS = ("inbound", "agent_connect", "hangup")
-AGI_TIMING = re.compile(r"^(\S+ \S+) INFO agi\.server: AGI timing (\S+) ([0-9.]+) ms")
+AGI_TIMING = re.compile(r"^(\S+ \S+) INFO agi\.server: AGI timing (\S+) ([0-9.]+) ms"
+                        r"(?: \(Asterisk's replies ([0-9.]+) ms\))?")
 SILENT_RMS = 0.001      # sox "RMS amplitude" below this: a silent recording
 
 
@@ -47,17 +48,27 @@ def sipp_outcomes(log_lines: list[str]) -> dict[str, int]:
 
 
 def agi_times(log_file: Path, since: dt.datetime) -> dict:
-    """p50/p99/max per AGI script from the FastAGI log, lines at or after ``since`` (local time)."""
+    """p50/p99/max per AGI script from the FastAGI log, lines at or after ``since`` (local time).
+
+    Each decision's time is also split in two: waiting for Asterisk's replies to the AGI commands (the
+    channel's thread must run to answer) and the rest, ours (Python, the database)."""
     by_script: dict[str, list[float]] = {}
+    split: dict[str, list[float]] = {"asterisk": [], "ours": []}
     if log_file.exists():
         for line in log_file.read_text(errors="replace").splitlines():
             m = AGI_TIMING.match(line)
             if m and dt.datetime.strptime(m.group(1)[:19], "%Y-%m-%d %H:%M:%S") >= since.replace(microsecond=0):
-                by_script.setdefault(m.group(2), []).append(float(m.group(3)))
+                total = float(m.group(3))
+                by_script.setdefault(m.group(2), []).append(total)
+                if m.group(2) in DECISIONS and m.group(4) is not None:
+                    split["asterisk"].append(float(m.group(4)))
+                    split["ours"].append(total - float(m.group(4)))
     every = [v for k in DECISIONS for v in by_script.get(k, [])]
     return {"runs": sum(len(v) for v in by_script.values()), "decisions": len(every),
             "p50_ms": percentile(every, 50), "p99_ms": percentile(every, 99),
             "max_ms": max(every) if every else None, "decision_scripts": list(DECISIONS),
+            **{f"{part}_{q}_ms": percentile(values, n) for part, values in split.items() if values
+               for q, n in (("p50", 50), ("p99", 99))},
             "left_out": sorted(set(by_script) - set(DECISIONS)),
             "by_script": {k: {"runs": len(v), "p99_ms": percentile(v, 99)} for k, v in sorted(by_script.items())}}
 

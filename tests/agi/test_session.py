@@ -6,6 +6,7 @@ import signal
 import socket
 import struct
 import threading
+import time
 
 import pytest
 from asterisk.agi import AGIHangup, AGIInvalidCommand, AGIResultHangup, AGIUsageError
@@ -211,3 +212,20 @@ def test_secret_input_keeps_the_keyed_digits_out_of_the_debug_log(caplog):
     assert "370102198503150021" not in caplog.text and "secret input, not logged" in caplog.text
     assert agi.get_data("hotline/contrib-enter-pin", 8000, 7) == "246810"   # outside: logged as before
     assert "246810" in caplog.text
+
+
+def test_the_time_spent_waiting_for_asterisks_replies_is_counted(pair):
+    """HOTLINE_AGI_TIMING splits a decision's time: the replies' wait is Asterisk's (its channel thread)."""
+    agi = session_with(pair, ENV)
+    assert agi.asterisk_wait_s == 0.0            # reading the environment is not a reply
+
+    def slow_asterisk():
+        received(pair)                           # the SET VARIABLE command
+        time.sleep(0.3)                          # the delay under measurement: a slow channel thread
+        pair[1].sendall(b"200 result=1\n")
+
+    answer = threading.Thread(target=slow_asterisk)
+    answer.start()
+    agi.set_variable("X", "1")
+    answer.join(5)
+    assert 0.25 <= agi.asterisk_wait_s < 2

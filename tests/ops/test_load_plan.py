@@ -77,6 +77,19 @@ def test_percentile_and_agi_log_parsing(tmp_path):
     assert times["runs"] == 3 and set(times["by_script"]) == {"inbound", "hangup", "rating"}
     # the rating waits for the caller's key after the agent hung up: the caller's time, not a decision
     assert times["decisions"] == 2 and times["max_ms"] == 4.5 and times["left_out"] == ["rating"]
+    assert "asterisk_p99_ms" not in times           # lines written before the split: no split reported
+
+
+def test_a_decisions_time_is_split_into_asterisks_replies_and_ours(tmp_path):
+    import datetime as dt
+
+    log = tmp_path / "agi.log"
+    log.write_text("2026-12-01 10:00:00,001 INFO agi.server: AGI timing inbound 40.00 ms (Asterisk's replies 30.00 ms)\n"
+                   "2026-12-01 10:00:01,001 INFO agi.server: AGI timing hangup 5.00 ms (Asterisk's replies 1.00 ms)\n"
+                   "2026-12-01 10:00:02,001 INFO agi.server: AGI timing rating 19580.00 ms (Asterisk's replies 19579.00 ms)\n")
+    times = report.agi_times(log, dt.datetime(2026, 12, 1, 9, 30))
+    assert times["decisions"] == 2 and times["p99_ms"] == 40.0
+    assert times["asterisk_p99_ms"] == 30.0 and times["ours_p99_ms"] == 10.0     # the rating is left out
 
 
 @pytest.mark.parametrize("port", ["", "5080"])
