@@ -226,6 +226,7 @@ def test_an_open_stream_holds_no_database_connection(app_on_own_redis, passwords
     streaming, done, problems = threading.Barrier(len(clients) + 1, timeout=20), threading.Event(), []
 
     def page(client):                 # each page in its own thread, as each open stream is its own request
+        response = None
         try:
             response = client.get(path, buffered=False)
             chunks = response.response
@@ -235,7 +236,8 @@ def test_an_open_stream_holds_no_database_connection(app_on_own_redis, passwords
             problems.append(repr(e))
         streaming.wait()
         done.wait(20)
-        response.close()
+        if response is not None:
+            response.close()
 
     pages = [threading.Thread(target=page, args=(c,)) for c in clients]
     for t in pages:
