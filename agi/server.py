@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from agi.request import AgiRequest, build_logging_adapter, script_of
 from agi.session import AgiSession, ChannelHungUp, MalformedEnvironment
+from db import time_spent
 from hotline import dialplan
 from hotline.errors import HotlineError
 
@@ -209,11 +210,14 @@ class FastAgiServer:
         call_log = build_logging_adapter(uniqueid, log)
         db: Session | None = None
         started = time.perf_counter()
+        time_spent.reset()
         try:
             db = self.session_factory()
             request = AgiRequest(agi, db, build_logging_adapter(uniqueid, f"agi.handlers.{script}"))
             handler(request)
+            committing = time.perf_counter()
             db.commit()
+            time_spent.add(time.perf_counter() - committing)
         except AGIHangup as exc:
             _rollback(db, call_log)
             level = logging.INFO if isinstance(exc, ChannelHungUp) else logging.WARNING
@@ -226,8 +230,9 @@ class FastAgiServer:
             if db is not None:
                 db.close()
             if self.timing:
-                log.info("AGI timing %s %.2f ms (Asterisk's replies %.2f ms)", script,
-                         (time.perf_counter() - started) * 1000, agi.asterisk_wait_s * 1000)
+                log.info("AGI timing %s %.2f ms (Asterisk's replies %.2f ms, database %.2f ms)", script,
+                         (time.perf_counter() - started) * 1000, agi.asterisk_wait_s * 1000,
+                         time_spent.spent() * 1000)
 
 
 def _rollback(db: Session | None, logger: logging.LoggerAdapter) -> None:

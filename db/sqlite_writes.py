@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import Engine, event
+
+from db import time_spent
 
 WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
@@ -41,7 +44,10 @@ class QueuedWriterConnection(sqlite3.Connection):
     def acquire_write_lock(self) -> None:
         if self.write_lock is None or self.holds_lock:
             return
-        if not self.write_lock.acquire(timeout=self.lock_timeout):
+        asked = time.perf_counter()
+        acquired = self.write_lock.acquire(timeout=self.lock_timeout)
+        time_spent.add(time.perf_counter() - asked)      # HOTLINE_AGI_TIMING's "database" part
+        if not acquired:
             # the same error SQLite gives when its own busy timeout runs out
             raise sqlite3.OperationalError("database is locked (another writer held it too long)")
         self.holds_lock = True

@@ -63,6 +63,10 @@ def serve_agi(settings: Settings, *, warm: bool = True) -> None:
 
     # the call path's engine gives up after ~1 s: the dialplan's fallback then carries the caller on
     engine = make_engine(settings.database_url, call_path=True)
+    if settings.agi_timing:              # the "AGI timing" line says how much of a handler was the database
+        from db import time_spent
+
+        time_spent.install(engine)
     session_factory = make_session_factory(engine)
     server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, session_factory, timing=settings.agi_timing)
     if warm:   # bound, not yet serving: the first citizen's call costs what every call costs (agi/warm_up.py)

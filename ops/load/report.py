@@ -26,7 +26,7 @@ from hotline.config import Settings
 # progress... wait for the caller's keys (their time is mostly the caller's), ping is the health check
 DECISIONS = ("inbound", "agent_connect", "hangup")
 AGI_TIMING = re.compile(r"^(\S+ \S+) INFO agi\.server: AGI timing (\S+) ([0-9.]+) ms"
-                        r"(?: \(Asterisk's replies ([0-9.]+) ms\))?")
+                        r"(?: \(Asterisk's replies ([0-9.]+) ms(?:, database ([0-9.]+) ms)?\))?")
 SILENT_RMS = 0.001      # sox "RMS amplitude" below this: a silent recording
 
 
@@ -51,9 +51,10 @@ def agi_times(log_file: Path, since: dt.datetime) -> dict:
     """p50/p99/max per AGI script from the FastAGI log, lines at or after ``since`` (local time).
 
     Each decision's time is also split in two: waiting for Asterisk's replies to the AGI commands (the
-    channel's thread must run to answer) and the rest, ours (Python, the database)."""
+    channel's thread must run to answer) and the rest, ours (Python, the database); and the database's
+    part of ours is given on its own (statements, their lock waits, commits)."""
     by_script: dict[str, list[float]] = {}
-    split: dict[str, list[float]] = {"asterisk": [], "ours": []}
+    split: dict[str, list[float]] = {"asterisk": [], "ours": [], "database": []}
     if log_file.exists():
         for line in log_file.read_text(errors="replace").splitlines():
             m = AGI_TIMING.match(line)
@@ -63,6 +64,8 @@ def agi_times(log_file: Path, since: dt.datetime) -> dict:
                 if m.group(2) in DECISIONS and m.group(4) is not None:
                     split["asterisk"].append(float(m.group(4)))
                     split["ours"].append(total - float(m.group(4)))
+                    if m.group(5) is not None:
+                        split["database"].append(float(m.group(5)))
     every = [v for k in DECISIONS for v in by_script.get(k, [])]
     return {"runs": sum(len(v) for v in by_script.values()), "decisions": len(every),
             "p50_ms": percentile(every, 50), "p99_ms": percentile(every, 99),

@@ -46,3 +46,44 @@ def test_a_slow_postgresql_statement_is_cancelled_after_about_a_second():
                 assert conn.execute(text("SELECT 1")).scalar() == 1
         finally:
             engine.dispose()
+
+
+def test_the_time_a_thread_spends_in_the_database_counts_the_write_lock_wait(tmp_path):
+    """HOTLINE_AGI_TIMING's "database" part: a writer queued behind another writer of the same process counts
+    its wait, since the time is taken before the queued-writer lock is (db/sqlite_writes.py)."""
+    import threading
+
+    from db import time_spent
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    engine = make_engine(url, call_path=True)
+    time_spent.install(engine)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    holding, measured = threading.Event(), []
+
+    def first_writer():
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (1)"))    # takes the queued-writer lock
+            holding.set()
+            time.sleep(0.4)                                    # the delay under measurement: a long writer
+
+    def second_writer():
+        time_spent.reset()
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (2)"))    # waits in line for the first
+        measured.append(time_spent.spent())
+
+    first = threading.Thread(target=first_writer)
+    first.start()
+    assert holding.wait(5)
+    second = threading.Thread(target=second_writer)
+    second.start()
+    first.join(5)
+    second.join(5)
+    time_spent.reset()
+    with engine.connect() as conn:
+        conn.execute(text("SELECT count(*) FROM t")).scalar()
+    engine.dispose()
+    assert measured and 0.25 <= measured[0] < CALL_PATH_TIMEOUT_S + 0.5, measured
+    assert 0 < time_spent.spent() < 0.25               # this thread's own, short read only

@@ -90,6 +90,17 @@ def test_a_decisions_time_is_split_into_asterisks_replies_and_ours(tmp_path):
     times = report.agi_times(log, dt.datetime(2026, 12, 1, 9, 30))
     assert times["decisions"] == 2 and times["p99_ms"] == 40.0
     assert times["asterisk_p99_ms"] == 30.0 and times["ours_p99_ms"] == 10.0     # the rating is left out
+    assert "database_p99_ms" not in times           # lines without the database part
+
+
+def test_the_database_part_of_a_decision_is_reported(tmp_path):
+    import datetime as dt
+
+    log = tmp_path / "agi.log"
+    log.write_text("2026-12-01 10:00:00,001 INFO agi.server: AGI timing inbound 40.00 ms "
+                   "(Asterisk's replies 30.00 ms, database 8.00 ms)\n")
+    times = report.agi_times(log, dt.datetime(2026, 12, 1, 9, 30))
+    assert (times["ours_p99_ms"], times["database_p99_ms"]) == (10.0, 8.0)
 
 
 @pytest.mark.parametrize("port", ["", "5080"])
