@@ -2,10 +2,11 @@
 """A/B of one service's CPU niceness under a running load, side by side in the same run.
 
     HOTLINE_TEST_PORT_OFFSET=4800 .venv/bin/python bench/load_capacity.py --rate 2 --seconds 480 ... &
-    .venv/bin/python bench/renice_ab.py --run-dir /tmp/hotline-capacity-XXXX --start 120 --every 60 \\
+    .venv/bin/python bench/renice_ab.py --run-dir RUN_DIR --start 120 --every 60 \\
         --windows 6 --nice -5
 
-Waits ``--start`` seconds (the load's ramp-up), then takes turns every ``--every`` seconds between the
+RUN_DIR is the installation's run folder (bench/load_capacity.py makes a temporary one, named
+``hotline-capacity-*``). Waits ``--start`` seconds (the load's ramp-up), then takes turns every ``--every`` seconds between the
 service's usual niceness (A) and ``--nice`` (B), ``--windows`` windows in all, starting with A. Every thread
 of the service is reniced (on Linux a niceness is per thread; the FastAGI server's handler threads, made
 per connection, inherit their acceptor's). Then it reads the FastAGI log's timing lines
