@@ -2,8 +2,9 @@
 PostgreSQL's own waits inside them), the wait for the queued-writer lock of db/sqlite_writes.py (taken in a
 listener that runs before this module's, so that module adds its wait itself) and commits.
 
-Only the call path's engine is timed (db.session.make_engine(call_path=True)); a FastAGI handler runs on
-one thread, so a thread-local total per handler run is exact.
+Statements are timed on the engine ``install`` is given (the FastAGI server's, with HOTLINE_AGI_TIMING=1);
+the write lock adds its wait on any engine, and the total is read only where a handler reset it. A FastAGI
+handler runs on one thread, so a thread-local total per handler run is exact.
 """
 from __future__ import annotations
 

@@ -1,13 +1,10 @@
 """One SQLAlchemy session per web request, closed at teardown.
 
 A stream (SSE) is a request that lives for hours: it gives its session back with ``release()`` before it
-waits or streams, and what it reads later it reads in a ``short_session()``, so an open page never holds a
+waits or streams, and what it reads later it reads in a ``new_session()``, so an open page never holds a
 pooled connection (web.live.event_stream).
 """
 from __future__ import annotations
-
-from contextlib import contextmanager
-from typing import Iterator
 
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
@@ -26,7 +23,7 @@ def init_app(app: Flask, url: str) -> None:
 
 def session():
     if "db_session" not in g:
-        g.db_session = current_app.extensions["hotline_sessions"]()
+        g.db_session = new_session()
     return g.db_session
 
 
@@ -37,11 +34,6 @@ def release() -> None:
         db.close()
 
 
-@contextmanager
-def short_session() -> Iterator[Session]:
-    """A session of its own for one read, closed after it: for work done outside one request's lifetime."""
-    db = current_app.extensions["hotline_sessions"]()
-    try:
-        yield db
-    finally:
-        db.close()
+def new_session() -> Session:
+    """A session of its own, for work outside one request's lifetime: ``with new_session() as db:`` closes it."""
+    return current_app.extensions["hotline_sessions"]()

@@ -24,6 +24,7 @@ import json
 import logging
 import threading
 import time
+from dataclasses import dataclass, field
 from typing import Callable, Hashable, Iterator
 
 import redis
@@ -47,6 +48,17 @@ def sse(event: str, data: dict) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
 
 
+@dataclass
+class _Build:
+    """One shared build of a key's snapshot, and its encoded frames (one per event name)."""
+
+    version: int
+    started: float
+    finished: float
+    data: dict
+    frames: dict[str, str] = field(default_factory=dict)
+
+
 class LiveHub:
     """One subscription to ``channel`` for the whole process, fanned out to every stream by a condition."""
 
@@ -59,8 +71,7 @@ class LiveHub:
         self._started = False
         self._start_lock = threading.Lock()
         self._build_locks: dict[Hashable, threading.Lock] = {}
-        self._cache: dict[Hashable, tuple[int, float, float, dict]] = {}   # version, built from, to, data
-        self._frames: dict[tuple[Hashable, str], tuple[dict, str]] = {}   # (key, event) → (data, its frame)
+        self._cache: dict[Hashable, _Build] = {}
         self.trouble = TroubleLog(log, f"live streams: Redis subscription to {channel}")
         self.subscribed = threading.Event()
         self.closed = False
@@ -125,22 +136,20 @@ class LiveHub:
         with lock:                          # one build; the others wait and take its result
             version, now = self.version, time.monotonic()
             cached = self._cache.get(key)
-            if cached and cached[0] == version and (now - cached[1] < max_age or cached[2] >= asked):
-                return cached[3]
+            if cached and cached.version == version and (now - cached.started < max_age or cached.finished >= asked):
+                return cached.data
             data = build()
-            self._cache[key] = (version, now, time.monotonic(), data)
+            self._cache[key] = _Build(version, now, time.monotonic(), data)
             return data
 
     def frame(self, key: Hashable | None, event: str, data: dict) -> str:
         """``sse(event, data)``, encoded once for every stream of ``key`` showing the same ``data``."""
-        if key is None:
+        cached = self._cache.get(key) if key is not None else None
+        if cached is None or cached.data is not data:      # not the shared build: a frame of its own
             return sse(event, data)
-        cached = self._frames.get((key, event))
-        if cached is not None and cached[0] is data:
-            return cached[1]
-        text = sse(event, data)
-        self._frames[(key, event)] = (data, text)   # holds ``data``, so its identity is not reused meanwhile
-        return text
+        if event not in cached.frames:
+            cached.frames[event] = sse(event, data)
+        return cached.frames[event]
 
 
 def live_hub(client: redis.Redis, channel: str, registry: dict) -> LiveHub:

@@ -18,7 +18,7 @@ from queue_logic.commands import SPY_MODES
 from queue_logic.snapshot import today, wallboard_snapshot
 from queue_logic.states import PAUSE_REASONS, STATE_LABELS
 from web.auth import login_required, register_home
-from web.database import session, short_session
+from web.database import new_session, session
 from web.live import command_response, event_stream, live_keys, live_redis, register_unavailable
 
 bp = Blueprint("wallboard", __name__, url_prefix="/supervisor/wallboard")
@@ -36,7 +36,7 @@ def _settings():
 def _snapshot() -> dict:
     settings = _settings()
     data = wallboard_snapshot(live_redis(), live_keys(), today(settings.timezone))
-    with short_session() as db:     # built for every stream of the process: a connection only while it reads
+    with new_session() as db:     # built for every stream of the process: a connection only while it reads
         data["surge"] = surge.surge_status(db)
     return data
 
