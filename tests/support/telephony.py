@@ -12,7 +12,7 @@ import os
 import secrets
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hotline.ami import AmiClient
@@ -31,6 +31,7 @@ class Hotline:
     settings: Settings
     env: dict[str, str]
     passwords: dict[str, str] | None = None   # demo web logins → generated password
+    _engines: dict = field(default_factory=dict, repr=False)   # database URL → the tests' one engine on it
 
     # --- building blocks --------------------------------------------------------
     @property
@@ -55,9 +56,19 @@ class Hotline:
         services.stop(self.settings, name)
 
     def session_factory(self):
+        """Sessions on one engine per database for the whole life of the hotline (disposed by
+        stop_hotline), not an engine per call whose pooled connections stay open until collected."""
         from db.session import make_engine, make_session_factory
 
-        return make_session_factory(make_engine(self.settings.database_url))
+        url = self.settings.database_url
+        if url not in self._engines:
+            self._engines[url] = make_engine(url)
+        return make_session_factory(self._engines[url])
+
+    def dispose_engines(self) -> None:
+        for engine in self._engines.values():
+            engine.dispose()
+        self._engines.clear()
 
     def pbx_ami(self) -> AmiClient:
         return AmiClient("127.0.0.1", self.settings.ports.ami, *self.settings.ami_login("cli"))
@@ -170,6 +181,7 @@ def stop_hotline(hotline: Hotline) -> None:
     from hotline.redis_conn import redis_client
     from ops.runtime import system_down
 
+    hotline.dispose_engines()
     system_down(hotline.settings, echo=lambda *_: None)
     try:
         client = redis_client(hotline.settings)
