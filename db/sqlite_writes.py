@@ -7,7 +7,15 @@ stays fast but the slowest wait hundreds of milliseconds. Here a connection
 takes a per-database Python lock just before its first write statement (where
 pysqlite begins its transaction) and gives it back at commit or rollback, so
 writers queue and wake as soon as the previous one commits. Reads take no lock.
-Other processes still meet SQLite's own lock and busy timeout.
+
+Writers of other processes (the rq worker's jobs, the web panel) hold SQLite's
+own lock, which no Python lock can queue for. SQLite's busy handler would wait
+for it by sleeping 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 ms in turn, so a
+writer could wake up to 100 ms after the other process had committed. So the
+connection takes SQLite's lock itself, right after the Python one: ``BEGIN
+IMMEDIATE`` with no busy timeout, tried again at most every 2 ms
+(``take_database_lock``). Both waits share one deadline, the connection's
+``lock_timeout``.
 
 A write transaction therefore must be short: a handler commits its database
 work before it talks to Asterisk again.
@@ -45,12 +53,20 @@ class QueuedWriterConnection(sqlite3.Connection):
         if self.write_lock is None or self.holds_lock:
             return
         asked = time.perf_counter()
-        acquired = self.write_lock.acquire(timeout=self.lock_timeout)
-        time_spent.add(time.perf_counter() - asked)      # HOTLINE_AGI_TIMING's "database" part
-        if not acquired:
-            # the same error SQLite gives when its own busy timeout runs out
-            raise sqlite3.OperationalError("database is locked (another writer held it too long)")
-        self.holds_lock = True
+        try:
+            if not self.write_lock.acquire(timeout=self.lock_timeout):
+                # the same error SQLite gives when its own busy timeout runs out
+                raise sqlite3.OperationalError("database is locked (another writer held it too long)")
+            self.holds_lock = True
+            if not self.in_transaction:
+                try:
+                    take_database_lock(self, asked + self.lock_timeout - time.perf_counter(),
+                                       restore_busy_ms=int(self.lock_timeout * 1000))
+                except BaseException:
+                    self._release()
+                    raise
+        finally:
+            time_spent.add(time.perf_counter() - asked)      # HOTLINE_AGI_TIMING's "database" part
 
     def commit(self) -> None:
         try:
@@ -74,6 +90,32 @@ class QueuedWriterConnection(sqlite3.Connection):
         if self.holds_lock:
             self.holds_lock = False
             self.write_lock.release()
+
+
+RETRY_AFTER_S = (0.0002, 0.0005, 0.001, 0.002)     # then every 2 ms
+
+
+def take_database_lock(connection: sqlite3.Connection, timeout: float, restore_busy_ms: int) -> None:
+    """Begin a write transaction on ``connection`` (``BEGIN IMMEDIATE``: SQLite's write lock taken now),
+    trying again at most every 2 ms while another process holds the lock, for up to ``timeout`` seconds;
+    then "database is locked". The connection's busy timeout is off meanwhile and ``restore_busy_ms``
+    after, for its reads."""
+    deadline = time.perf_counter() + timeout
+    connection.execute("PRAGMA busy_timeout=0")
+    try:
+        attempt = 0
+        while True:
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as e:
+                left = deadline - time.perf_counter()
+                if "locked" not in str(e) or left <= 0:
+                    raise
+            time.sleep(min(RETRY_AFTER_S[min(attempt, len(RETRY_AFTER_S) - 1)], left))
+            attempt += 1
+    finally:
+        connection.execute(f"PRAGMA busy_timeout={restore_busy_ms}")
 
 
 def install(engine: Engine, database: str, lock_timeout: float) -> None:
