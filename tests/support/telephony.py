@@ -57,12 +57,16 @@ class Hotline:
 
     def session_factory(self):
         """Sessions on one engine per database for the whole life of the hotline (disposed by
-        stop_hotline), not an engine per call whose pooled connections stay open until collected."""
+        stop_hotline), not an engine per call whose pooled connections stay open until collected. No
+        pool: a test's session closes its connection, and one a test never closes (``factory()().get(…)``)
+        holds its own until collected instead of exhausting a pool."""
+        from sqlalchemy.pool import NullPool
+
         from db.session import make_engine, make_session_factory
 
         url = self.settings.database_url
         if url not in self._engines:
-            self._engines[url] = make_engine(url)
+            self._engines[url] = make_engine(url, poolclass=NullPool)
         return make_session_factory(self._engines[url])
 
     def dispose_engines(self) -> None:
