@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from asterisk.agi import AGIException, AGIHangup
 from sqlalchemy.orm import Session
 
+from agi import thread_clock
 from agi.request import AgiRequest, build_logging_adapter, script_of
 from agi.session import AgiSession, ChannelHungUp, MalformedEnvironment
 from db import time_spent
@@ -210,6 +211,7 @@ class FastAgiServer:
         call_log = build_logging_adapter(uniqueid, log)
         db: Session | None = None
         started = time.perf_counter()
+        clock = thread_clock.read() if self.timing else None
         time_spent.reset()
         try:
             db = self.session_factory()
@@ -231,9 +233,18 @@ class FastAgiServer:
             if db is not None:
                 db.close()
             if self.timing:
-                log.info("AGI timing %s %.2f ms (Asterisk's replies %.2f ms, database %.2f ms)", script,
-                         (time.perf_counter() - started) * 1000, agi.asterisk_wait_s * 1000,
-                         time_spent.spent() * 1000)
+                _log_timing(script, (time.perf_counter() - started) * 1000, agi.asterisk_wait_s * 1000,
+                            time_spent.spent() * 1000, clock)
+
+
+def _log_timing(script: str, total_ms: float, asterisk_ms: float, database_ms: float,
+                clock: thread_clock.ThreadClock | None) -> None:
+    """The "AGI timing" line `hotline load` reads: the handler's wall time, its waits for Asterisk's replies
+    and in the database, and (where the kernel counts them) its thread's time on a core and waiting for one."""
+    now = thread_clock.read() if clock is not None else None
+    threads = ", on a core %.2f ms, waiting for a core %.2f ms" % now.since(clock) if now is not None else ""
+    log.info("AGI timing %s %.2f ms (Asterisk's replies %.2f ms, database %.2f ms%s)", script,
+             total_ms, asterisk_ms, database_ms, threads)
 
 
 def _rollback(db: Session | None, logger: logging.LoggerAdapter) -> None:

@@ -26,7 +26,9 @@ from hotline.config import Settings
 # progress... wait for the caller's keys (their time is mostly the caller's), ping is the health check
 DECISIONS = ("inbound", "agent_connect", "hangup")
 AGI_TIMING = re.compile(r"^(\S+ \S+) INFO agi\.server: AGI timing (\S+) ([0-9.]+) ms"
-                        r"(?: \(Asterisk's replies ([0-9.]+) ms(?:, database ([0-9.]+) ms)?\))?")
+                        r"(?: \(Asterisk's replies ([0-9.]+) ms(?:, database ([0-9.]+) ms)?"
+                        r"(?:, on a core ([0-9.]+) ms, waiting for a core ([0-9.]+) ms)?\))?")
+PARTS = ("asterisk", "database", "on_core", "run_queue")     # the line's groups 4-7, in this order
 SILENT_RMS = 0.001      # sox "RMS amplitude" below this: a silent recording
 
 
@@ -52,9 +54,11 @@ def agi_times(log_file: Path, since: dt.datetime) -> dict:
 
     Each decision's time is also split in two: waiting for Asterisk's replies to the AGI commands (the
     channel's thread must run to answer) and the rest, ours (Python, the database); and the database's
-    part of ours is given on its own (statements, their lock waits, commits)."""
+    part of ours is given on its own (statements, their lock waits, commits). Where the line has them, the
+    thread's time on a core and waiting for one are given too, and the slowest decisions' ``tail``."""
     by_script: dict[str, list[float]] = {}
-    split: dict[str, list[float]] = {"asterisk": [], "ours": [], "database": []}
+    split: dict[str, list[float]] = {"asterisk": [], "ours": [], "database": [], "on_core": [], "run_queue": []}
+    decisions: list[tuple[float, dict[str, float]]] = []
     if log_file.exists():
         for line in log_file.read_text(errors="replace").splitlines():
             m = AGI_TIMING.match(line)
@@ -62,18 +66,39 @@ def agi_times(log_file: Path, since: dt.datetime) -> dict:
                 total = float(m.group(3))
                 by_script.setdefault(m.group(2), []).append(total)
                 if m.group(2) in DECISIONS and m.group(4) is not None:
-                    split["asterisk"].append(float(m.group(4)))
-                    split["ours"].append(total - float(m.group(4)))
-                    if m.group(5) is not None:
-                        split["database"].append(float(m.group(5)))
+                    parts = {part: float(m.group(4 + i)) for i, part in enumerate(PARTS) if m.group(4 + i)}
+                    split["ours"].append(total - parts["asterisk"])
+                    for part, value in parts.items():
+                        split[part].append(value)
+                    decisions.append((total, parts))
     every = [v for k in DECISIONS for v in by_script.get(k, [])]
     return {"runs": sum(len(v) for v in by_script.values()), "decisions": len(every),
             "p50_ms": percentile(every, 50), "p99_ms": percentile(every, 99),
             "max_ms": max(every) if every else None, "decision_scripts": list(DECISIONS),
             **{f"{part}_{q}_ms": percentile(values, n) for part, values in split.items() if values
                for q, n in (("p50", 50), ("p99", 99))},
+            **({"tail": tail_of(decisions)} if decisions else {}),
             "left_out": sorted(set(by_script) - set(DECISIONS)),
             "by_script": {k: {"runs": len(v), "p99_ms": percentile(v, 99)} for k, v in sorted(by_script.items())}}
+
+
+def tail_of(decisions: list[tuple[float, dict[str, float]]], share: float = 0.01) -> dict:
+    """Where the slowest ``share`` of the decisions spent their wall time, summed over them.
+
+    ``on_core`` and ``run_queue`` are the thread's own (the kernel's counters); ``asleep`` is the rest, the
+    thread neither running nor runnable. Asleep holds the waits for Asterisk's replies and the database's
+    sleeps (its locks, the disk); ``asleep_elsewhere`` is what is left of it after both (a lower bound: the
+    two also hold some run-queue time), a wait on something else such as the GIL or a lock of ours."""
+    slowest = sorted(decisions, key=lambda d: d[0], reverse=True)[:max(1, round(len(decisions) * share))]
+    wall = sum(total for total, _ in slowest)
+    sums = {part: round(sum(parts.get(part, 0.0) for _, parts in slowest), 1) for part in PARTS
+            if any(part in parts for _, parts in slowest)}
+    tail = {"decisions": len(slowest), "wall_ms": round(wall, 1), **{f"{k}_ms": v for k, v in sums.items()}}
+    if "run_queue" in sums:
+        asleep = wall - sums["on_core"] - sums["run_queue"]
+        tail["asleep_ms"] = round(asleep, 1)
+        tail["asleep_elsewhere_ms"] = round(max(0.0, asleep - sums["asterisk"] - sums.get("database", 0.0)), 1)
+    return tail
 
 
 def call_records(settings: Settings, caller_like: str, since: dt.datetime) -> dict:

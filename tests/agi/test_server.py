@@ -13,6 +13,7 @@ from asterisk.agi import AGIHangup
 from agi.server import FastAgiServer
 from hotline import dialplan
 from hotline.errors import HotlineError
+from ops.load import report
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -272,3 +273,25 @@ def test_shutdown_without_serving_and_twice_is_harmless(session_factory):
     with FastAgiServer("127.0.0.1", 0, {}, session_factory) as server:
         server.start_in_thread()
     assert not any(t.name == "fastagi-server" for t in threading.enumerate())
+
+
+def test_the_timing_line_tells_a_threads_time_on_a_core_from_its_sleep(start_server, place_call, caplog):
+    """HOTLINE_AGI_TIMING's line: wall time, Asterisk's replies, database, and the thread's own counters."""
+    caplog.set_level(logging.INFO, logger="agi.server")
+
+    def inbound(request):
+        request.set_variable("HOTLINE_ROUTE", "12345")        # one reply from Asterisk
+        busy_until = time.thread_time() + 0.08
+        while time.thread_time() < busy_until:                # 80 ms of this thread's CPU
+            pass
+        time.sleep(0.2)                                      # asleep: neither on a core nor runnable
+
+    server = start_server({"inbound": inbound}, timing=True)
+    place_call(server)
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("AGI timing")]
+    match = report.AGI_TIMING.match(f"2026-12-01 10:00:00,001 INFO agi.server: {line}")
+    assert match, line
+    wall, asterisk, database, on_core, run_queue = (float(match.group(i)) for i in range(3, 8))
+    assert wall >= 280 and database < 50 and asterisk < wall    # the database: an empty commit
+    assert 80 <= on_core < wall - 190                        # the busy loop, not the sleep
+    assert 0 <= run_queue <= wall - on_core

@@ -103,6 +103,23 @@ def test_the_database_part_of_a_decision_is_reported(tmp_path):
     assert (times["ours_p99_ms"], times["database_p99_ms"]) == (10.0, 8.0)
 
 
+def test_the_slowest_decisions_time_is_told_apart(tmp_path):
+    """The tail: the slowest 1 % of the decisions, their time on a core, waiting for one, and asleep."""
+    import datetime as dt
+
+    log = tmp_path / "agi.log"
+    fast = ("2026-12-01 10:00:00,001 INFO agi.server: AGI timing inbound 5.00 ms (Asterisk's replies 1.00 ms, "
+            "database 1.00 ms, on a core 2.00 ms, waiting for a core 1.00 ms)\n")
+    slow = ("2026-12-01 10:00:01,001 INFO agi.server: AGI timing hangup 500.00 ms (Asterisk's replies 10.00 ms, "
+            "database 40.00 ms, on a core 5.00 ms, waiting for a core 100.00 ms)\n")
+    log.write_text(fast * 199 + slow)
+    times = report.agi_times(log, dt.datetime(2026, 12, 1, 9, 30))
+    assert times["decisions"] == 200 and times["run_queue_p99_ms"] == 1.0 and times["on_core_p50_ms"] == 2.0
+    assert times["tail"] == {"decisions": 2, "wall_ms": 505.0, "asterisk_ms": 11.0, "database_ms": 41.0,
+                             "on_core_ms": 7.0, "run_queue_ms": 101.0, "asleep_ms": 397.0,
+                             "asleep_elsewhere_ms": 345.0}
+
+
 @pytest.mark.parametrize("port", ["", "5080"])
 def test_the_load_trunk_is_rendered_only_when_set(tmp_path, port):
     from ops.asterisk import render
