@@ -78,6 +78,7 @@ class Settings:
     load_trunk_port: int = 0             # `hotline load`: a second trunk for the load generator's callers
                                          # from 127.0.0.1 this port (same context as the carrier); 0 = off
     agi_timing: bool = False             # the FastAGI server logs each handler's time ("AGI timing")
+    agi_realtime_priority: int = 1       # the FastAGI server's SCHED_RR priority (ops/cpu_class.py); 0 = normal class
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -121,6 +122,7 @@ class Settings:
             virtual_hold_ring_s=_positive(env, "HOTLINE_VIRTUAL_HOLD_RING_S", 30),
             load_trunk_port=_count(env, "HOTLINE_LOAD_TRUNK_PORT", 0),
             agi_timing=_flag(env, "HOTLINE_AGI_TIMING"),
+            agi_realtime_priority=_count(env, "HOTLINE_AGI_REALTIME_PRIORITY", 1),
         )
 
     @property
@@ -159,6 +161,7 @@ class Settings:
             "HOTLINE_VIRTUAL_HOLD_RING_S": str(self.virtual_hold_ring_s),
             "HOTLINE_LOAD_TRUNK_PORT": str(self.load_trunk_port),
             "HOTLINE_AGI_TIMING": "1" if self.agi_timing else "0",
+            "HOTLINE_AGI_REALTIME_PRIORITY": str(self.agi_realtime_priority),
         }
         if self.asterisk_root is not None:
             env["HOTLINE_ASTERISK_ROOT"] = str(self.asterisk_root)

@@ -13,7 +13,7 @@ from db.session import session_factory_for
 from hotline.config import Settings
 from hotline.errors import HotlineError
 from hotline.logs import secure_log_files
-from ops import services
+from ops import cpu_class, services
 from ops.asterisk import binary, render
 from ops.asterisk.instance import AsteriskInstance
 
@@ -69,6 +69,7 @@ def serve_agi(settings: Settings, *, warm: bool = True) -> None:
         time_spent.install(engine)
     session_factory = make_session_factory(engine)
     server = FastAgiServer("127.0.0.1", settings.ports.agi, HANDLERS, session_factory, timing=settings.agi_timing)
+    cpu_class.enter_realtime(settings.agi_realtime_priority)   # bound, no thread yet: every thread inherits it
     if warm:   # bound, not yet serving: the first citizen's call costs what every call costs (agi/warm_up.py)
         from agi.warm_up import warm_up
 
@@ -148,8 +149,10 @@ def _service_row(settings: Settings, svc: services.Service) -> tuple[bool, str]:
         return False, f"{state}; {svc.description}"
     pid, uptime = info["pid"], info["now"] - info["start"]
     detail = f"pid {pid}, up {uptime}s, {svc.description}"
-    if svc.name == "agi" and not services.agi_answers(settings.ports.agi):
-        return False, f"{detail}; does not answer FastAGI"
+    if svc.name == "agi":
+        if not services.agi_answers(settings.ports.agi):
+            return False, f"{detail}; does not answer FastAGI"
+        detail = f"{detail}; {cpu_class.describe(pid)}"
     if svc.name == "worker":
         from ops.scheduler import worker_registered
         if not worker_registered(settings, pid):

@@ -16,6 +16,7 @@ import pytest
 from hotline.keys import Keys
 from ops import services
 from queue_logic.snapshot import today, wallboard_snapshot
+from tests.support.cpu import may_enter_realtime
 from tests.support.redis_server import RedisServer
 from tests.support.telephony import start_hotline, stop_hotline
 from tests.support.waiting import wait_for
@@ -75,6 +76,15 @@ def test_hotline_up_runs_every_service_under_supervisord(hotline):
                 for svc in services.python_services(hotline.settings)}
     assert niceness["agi"] == niceness["ami"] == 0, niceness
     assert niceness["web"] == services.SCREENS_NICE > 0 and niceness["worker"] == niceness["cron"] == services.JOBS_NICE
+    # and the FastAGI server in the real-time class, every thread of it (ops/cpu_class.py); the rest normal
+    agi = services.pid_of(hotline.settings, "agi")
+    threads = [int(t) for t in os.listdir(f"/proc/{agi}/task")]
+    if may_enter_realtime():
+        assert len(threads) > 1 and {os.sched_getscheduler(t) for t in threads} == {os.SCHED_RR}
+        assert rows["agi"][1].endswith("real-time CPU class (SCHED_RR 1)"), rows["agi"]
+    else:                # an ordinary user: the server runs on in the normal class, and says so
+        assert "normal CPU class" in rows["agi"][1], rows["agi"]
+    assert os.sched_getscheduler(services.pid_of(hotline.settings, "web")) == os.SCHED_OTHER
 
 
 @pytest.mark.parametrize("name", PYTHON_SERVICES)
