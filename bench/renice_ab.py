@@ -7,8 +7,8 @@
 
 RUN_DIR is the installation's run folder (bench/load_capacity.py makes a temporary one, named
 ``hotline-capacity-*``). Waits ``--start`` seconds (the load's ramp-up), then takes turns every ``--every`` seconds between the
-service's usual niceness (A) and ``--nice`` (B), or SCHED_RR at ``--rr`` (B), ``--windows`` windows in all,
-starting with A. Every thread of the service is reniced (on Linux a niceness is per thread; the FastAGI server's handler threads, made
+service's usual niceness in the normal class (A) and ``--nice`` (B), or SCHED_RR at ``--rr`` (B), ``--windows``
+windows in all, starting with A, and at the end puts the service back as it ran. Every thread of the service is reniced (on Linux a niceness is per thread; the FastAGI server's handler threads, made
 per connection, inherit their acceptor's). Then it reads the FastAGI log's timing lines
 (``HOTLINE_AGI_TIMING=1``) and prints p50/p99 of the call path's decisions per niceness as JSON.
 The same load in both arms, interleaved, so the machine's drift falls on both alike.
@@ -76,6 +76,7 @@ def main() -> int:
     run_dir = args.run_dir.resolve()
     pid = service_pid(run_dir, args.marker)
     usual = os.getpriority(os.PRIO_PROCESS, pid)
+    usual_rr = os.sched_getparam(pid).sched_priority if os.sched_getscheduler(pid) == os.SCHED_RR else None
     time.sleep(args.start)
     windows = []
     for i in range(args.windows):
@@ -85,7 +86,7 @@ def main() -> int:
         began = dt.datetime.now()
         time.sleep(args.every)
         windows.append((began, dt.datetime.now(), value, threads))
-    renice_all(pid, usual)
+    renice_all(pid, usual, usual_rr)     # as it ran before (the FastAGI server: SCHED_RR 1 by default)
 
     by_nice: dict[int | str, list[float]] = {}
     for line in (run_dir / "log" / "agi.log").read_text(errors="replace").splitlines():
