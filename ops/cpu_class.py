@@ -27,15 +27,15 @@ def enter_realtime(priority: int) -> bool:
     (0: stay in the normal class). True when it is in."""
     if priority <= 0:
         return False
-    highest = os.sched_get_priority_max(os.SCHED_RR)
+    priority = min(priority, os.sched_get_priority_max(os.SCHED_RR))
     try:
-        os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(min(priority, highest)))
+        os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(priority))
     except OSError as exc:   # PermissionError without CAP_SYS_NICE; EINVAL where the class is missing
         log.warning("the FastAGI server stays in the normal CPU class (SCHED_RR %d refused: %s); at a busy "
                     "node's peak its decisions wait for a core. Grant CAP_SYS_NICE or LimitRTPRIO=%d, "
                     "or set HOTLINE_AGI_REALTIME_PRIORITY=0 to stop asking", priority, exc.strerror, priority)
         return False
-    log.info("the FastAGI server runs in the real-time CPU class (SCHED_RR %d)", min(priority, highest))
+    log.info("the FastAGI server runs in the real-time CPU class (SCHED_RR %d)", priority)
     return True
 
 

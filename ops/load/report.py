@@ -57,7 +57,7 @@ def agi_times(log_file: Path, since: dt.datetime) -> dict:
     part of ours is given on its own (statements, their lock waits, commits). Where the line has them, the
     thread's time on a core and waiting for one are given too, and the slowest decisions' ``tail``."""
     by_script: dict[str, list[float]] = {}
-    split: dict[str, list[float]] = {"asterisk": [], "ours": [], "database": [], "on_core": [], "run_queue": []}
+    split: dict[str, list[float]] = {"ours": [], **{part: [] for part in PARTS}}
     decisions: list[tuple[float, dict[str, float]]] = []
     if log_file.exists():
         for line in log_file.read_text(errors="replace").splitlines():

@@ -31,7 +31,8 @@ def run_child(priority: int, unprivileged: bool = False) -> subprocess.Completed
         import ctypes
         import resource
         resource.setrlimit(resource.RLIMIT_RTPRIO, (0, 0))
-        ctypes.CDLL(None, use_errno=True).prctl(PR_CAPBSET_DROP, CAP_SYS_NICE, 0, 0, 0)   # fails: had none
+        # root drops CAP_SYS_NICE from what the exec grants; an ordinary user has none, and the call fails
+        ctypes.CDLL(None, use_errno=True).prctl(PR_CAPBSET_DROP, CAP_SYS_NICE, 0, 0, 0)
     return subprocess.run([sys.executable, "-c", CHILD, str(priority)], capture_output=True, text=True,
                           timeout=30, cwd=os.getcwd(), preexec_fn=drop if unprivileged else None,
                           env={**os.environ, "PYTHONPATH": os.getcwd()})
